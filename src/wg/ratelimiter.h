@@ -1,12 +1,15 @@
 // Ratelimiter: per-source-address token bucket for handshake initiations under load
 // (as wireguard-go's ratelimiter: 20 packets/s per IP with a burst of 5; IPv6 keyed by
-// its /64). Bounded: at most kMaxEntries sources tracked; stale entries are expired
-// by Gc(now).
+// its /64; an IPv4-mapped IPv6 source counts as its IPv4 address). Bounded: at most
+// kMaxEntries sources tracked; while the table is full a new source is denied (as the
+// kernel's ratelimiter); stale entries are expired by Gc(now), which the caller runs
+// about once a second.
 //
 // Not thread-safe; callers serialise.
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <unordered_map>
 
 #include "base/clock.h"
