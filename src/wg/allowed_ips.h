@@ -42,9 +42,13 @@ class AllowedIps {
   void Clear();
   // Longest-prefix match of a single address (4 or 16 bytes, network order).
   std::optional<PeerId> Lookup(bool v6, const uint8_t* addr) const;
-  // The prefixes of one peer, in a stable order (for `wg show`).
+  // The prefixes of one peer, in a stable order (for `wg show`): IPv4 before IPv6, each
+  // sorted by (address, bits), which puts a prefix before the longer ones inside it.
   std::vector<IpPrefix> PrefixesOf(PeerId peer) const;
   size_t size() const;
+  // Trie nodes, prefixes and branch points together; at most 2 * size(). For tests and
+  // memory accounting.
+  size_t NodeCount() const;
 
  private:
   struct Node;
