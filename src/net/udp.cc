@@ -1,0 +1,417 @@
+#include "net/udp.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/udp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "base/log.h"
+
+namespace dlog::net {
+namespace {
+
+constexpr size_t kCmsgSpace = CMSG_SPACE(sizeof(uint16_t)) + CMSG_SPACE(sizeof(int));
+
+std::string Errno(const char* what) { return std::string(what) + ": " + strerror(errno); }
+
+// close() that leaves errno as the failing call set it.
+void CloseKeepErrno(int fd) {
+  int saved = errno;
+  close(fd);
+  errno = saved;
+}
+
+bool EnvDisablesOffload() {
+  const char* v = getenv("DLOG_WG_DISABLE_GSO");
+  return v && *v && std::string(v) != "0";
+}
+
+void SetBuffer(int fd, int force_opt, int opt) {
+  int size = kSocketBufferBytes;
+  if (setsockopt(fd, SOL_SOCKET, force_opt, &size, sizeof size) != 0)
+    setsockopt(fd, SOL_SOCKET, opt, &size, sizeof size);
+}
+
+// UDP_SEGMENT is known to the kernel iff getsockopt accepts it (as wireguard-go probes).
+bool ProbeGso(int fd) {
+  int v = 0;
+  socklen_t len = sizeof v;
+  return getsockopt(fd, SOL_UDP, UDP_SEGMENT, &v, &len) == 0;
+}
+
+bool EnableGro(int fd) {
+  int one = 1;
+  return setsockopt(fd, SOL_UDP, UDP_GRO, &one, sizeof one) == 0;
+}
+
+Result<int> BindSocket(const UdpOptions& o, bool v6) {
+  int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Status::Error(Errno("socket"));
+  int zero = 0;
+  if (v6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero) != 0) {
+    Status s = Status::Error(Errno("IPV6_V6ONLY"));
+    CloseKeepErrno(fd);
+    return s;
+  }
+  if (o.fwmark != 0 && setsockopt(fd, SOL_SOCKET, SO_MARK, &o.fwmark, sizeof o.fwmark) != 0) {
+    Status s = Status::Error(Errno("SO_MARK"));
+    CloseKeepErrno(fd);
+    return s;
+  }
+  SetBuffer(fd, SO_RCVBUFFORCE, SO_RCVBUF);
+  SetBuffer(fd, SO_SNDBUFFORCE, SO_SNDBUF);
+  sockaddr_storage sa{};
+  socklen_t len;
+  if (v6) {
+    auto* s6 = reinterpret_cast<sockaddr_in6*>(&sa);
+    s6->sin6_family = AF_INET6;
+    s6->sin6_addr = in6addr_any;
+    s6->sin6_port = htons(o.port);
+    len = sizeof *s6;
+  } else {
+    auto* s4 = reinterpret_cast<sockaddr_in*>(&sa);
+    s4->sin_family = AF_INET;
+    s4->sin_addr.s_addr = htonl(INADDR_ANY);
+    s4->sin_port = htons(o.port);
+    len = sizeof *s4;
+  }
+  if (bind(fd, reinterpret_cast<sockaddr*>(&sa), len) != 0) {
+    Status s = Status::Error(Errno(("bind port " + std::to_string(o.port)).c_str()));
+    CloseKeepErrno(fd);
+    return s;
+  }
+  return fd;
+}
+
+uint16_t BoundPort(int fd) {
+  sockaddr_storage sa{};
+  socklen_t len = sizeof sa;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
+  if (sa.ss_family == AF_INET6) return ntohs(reinterpret_cast<sockaddr_in6*>(&sa)->sin6_port);
+  return ntohs(reinterpret_cast<sockaddr_in*>(&sa)->sin_port);
+}
+
+}  // namespace
+
+socklen_t ToSockaddr(const wg::Endpoint& ep, bool v6_socket, sockaddr_storage& sa) {
+  memset(&sa, 0, sizeof sa);
+  if (!v6_socket) {
+    if (ep.v6) return 0;
+    auto* s4 = reinterpret_cast<sockaddr_in*>(&sa);
+    s4->sin_family = AF_INET;
+    memcpy(&s4->sin_addr, ep.addr.data(), 4);
+    s4->sin_port = htons(ep.port);
+    return sizeof *s4;
+  }
+  auto* s6 = reinterpret_cast<sockaddr_in6*>(&sa);
+  s6->sin6_family = AF_INET6;
+  s6->sin6_port = htons(ep.port);
+  if (ep.v6) {
+    memcpy(&s6->sin6_addr, ep.addr.data(), 16);
+    s6->sin6_scope_id = ep.scope_id;
+  } else {
+    s6->sin6_addr.s6_addr[10] = 0xff;
+    s6->sin6_addr.s6_addr[11] = 0xff;
+    memcpy(&s6->sin6_addr.s6_addr[12], ep.addr.data(), 4);
+  }
+  return sizeof *s6;
+}
+
+std::optional<wg::Endpoint> FromSockaddr(const sockaddr_storage& sa) {
+  wg::Endpoint ep;
+  if (sa.ss_family == AF_INET) {
+    const auto* s4 = reinterpret_cast<const sockaddr_in*>(&sa);
+    memcpy(ep.addr.data(), &s4->sin_addr, 4);
+    ep.port = ntohs(s4->sin_port);
+    return ep;
+  }
+  if (sa.ss_family != AF_INET6) return std::nullopt;
+  const auto* s6 = reinterpret_cast<const sockaddr_in6*>(&sa);
+  ep.port = ntohs(s6->sin6_port);
+  if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+    memcpy(ep.addr.data(), &s6->sin6_addr.s6_addr[12], 4);
+    return ep;
+  }
+  ep.v6 = true;
+  memcpy(ep.addr.data(), &s6->sin6_addr, 16);
+  ep.scope_id = s6->sin6_scope_id;
+  return ep;
+}
+
+// --- buffers -----------------------------------------------------------------------
+
+struct RecvBatch::Impl {
+  std::vector<uint8_t> data = std::vector<uint8_t>(kUdpBatch * kRecvBufferBytes);
+  mmsghdr msgs[kUdpBatch]{};
+  iovec iov[kUdpBatch]{};
+  sockaddr_storage addrs[kUdpBatch]{};
+  alignas(cmsghdr) uint8_t cmsg[kUdpBatch][kCmsgSpace]{};
+};
+
+RecvBatch::RecvBatch() : impl_(std::make_unique<Impl>()) {}
+RecvBatch::~RecvBatch() = default;
+
+struct SendScratch::Impl {
+  std::vector<mmsghdr> msgs;
+  std::vector<iovec> iov;
+  std::vector<sockaddr_storage> addrs;
+  std::vector<std::array<uint8_t, kCmsgSpace>> cmsg;
+  std::vector<size_t> first;  // per message: index of its first datagram
+  std::vector<size_t> count;  // per message: datagrams in it
+};
+
+SendScratch::SendScratch() : impl_(std::make_unique<Impl>()) {}
+SendScratch::~SendScratch() = default;
+
+// --- UdpSocket ---------------------------------------------------------------------
+
+UdpSocket::UdpSocket(int fd, bool v6, uint16_t port, bool gso, bool gro)
+    : fd_(fd), v6_(v6), port_(port), gso_(gso), gro_(gro) {}
+
+UdpSocket::~UdpSocket() { close(fd_); }
+
+Result<std::unique_ptr<UdpSocket>> UdpSocket::Open(const UdpOptions& o) {
+  bool offload = !EnvDisablesOffload();
+  Result<int> fd = o.ipv6 ? BindSocket(o, true) : Status::Error("ipv6 off");
+  bool v6 = fd.ok();
+  if (!fd.ok() && (!o.ipv6 || errno == EAFNOSUPPORT)) fd = BindSocket(o, false);
+  if (!fd.ok()) return fd.status();
+  bool gso = offload && o.gso && ProbeGso(*fd);
+  bool gro = offload && o.gro && EnableGro(*fd);
+  uint16_t port = BoundPort(*fd);
+  DLOG_DEBUG("udp: bound port %u (%s), gso %s, gro %s", port, v6 ? "dual-stack" : "IPv4 only",
+             gso ? "on" : "off", gro ? "on" : "off");
+  return std::unique_ptr<UdpSocket>(new UdpSocket(*fd, v6, port, gso, gro));
+}
+
+Status UdpSocket::SetMark(uint32_t mark) {
+  if (setsockopt(fd_, SOL_SOCKET, SO_MARK, &mark, sizeof mark) != 0)
+    return Status::Error(Errno("SO_MARK"));
+  return Status::Ok();
+}
+
+void UdpSocket::Shutdown() {
+  shut_.store(true);
+  // On an unconnected UDP socket this returns ENOTCONN but still wakes blocked readers.
+  shutdown(fd_, SHUT_RDWR);
+}
+
+Status UdpSocket::Receive(RecvBatch& batch) {
+  batch.out_.clear();
+  RecvBatch::Impl& b = *batch.impl_;
+  for (size_t i = 0; i < kUdpBatch; ++i) {
+    b.iov[i] = {b.data.data() + i * kRecvBufferBytes, kRecvBufferBytes};
+    msghdr& h = b.msgs[i].msg_hdr;
+    h = {};
+    h.msg_name = &b.addrs[i];
+    h.msg_namelen = sizeof b.addrs[i];
+    h.msg_iov = &b.iov[i];
+    h.msg_iovlen = 1;
+    h.msg_control = b.cmsg[i];
+    h.msg_controllen = kCmsgSpace;
+  }
+  while (!shut_.load(std::memory_order_relaxed)) {
+    int n = recvmmsg(fd_, b.msgs, kUdpBatch, MSG_WAITFORONE, nullptr);
+    if (n > 0) {
+      SplitReceived(batch, size_t(n));
+      return Status::Ok();
+    }
+    if (n == 0) return Status::Ok();  // shut down
+    if (errno == EINTR) continue;
+    if (shut_.load()) return Status::Ok();
+    return Status::Error(Errno("recvmmsg"));
+  }
+  return Status::Ok();
+}
+
+void UdpSocket::SplitReceived(RecvBatch& batch, size_t messages) {
+  RecvBatch::Impl& b = *batch.impl_;
+  for (size_t i = 0; i < messages; ++i) {
+    msghdr& h = b.msgs[i].msg_hdr;
+    if (h.msg_flags & MSG_TRUNC) {
+      stats_.truncated.fetch_add(1, std::memory_order_relaxed);
+      continue;
+    }
+    auto from = FromSockaddr(b.addrs[i]);
+    if (!from) continue;
+    size_t len = b.msgs[i].msg_len;
+    size_t seg = len;
+    for (cmsghdr* c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(&h, c)) {
+      if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO) {
+        int gso_size = 0;
+        memcpy(&gso_size, CMSG_DATA(c), sizeof gso_size);
+        if (gso_size > 0) seg = size_t(gso_size);
+      }
+    }
+    const uint8_t* base = b.data.data() + i * kRecvBufferBytes;
+    if (seg < len) stats_.gro_buffers.fetch_add(1, std::memory_order_relaxed);
+    for (size_t off = 0; off < len; off += seg)
+      batch.out_.push_back({*from, ByteSpan(base + off, std::min(seg, len - off))});
+  }
+  stats_.received.fetch_add(batch.out_.size(), std::memory_order_relaxed);
+}
+
+void UdpSocket::Send(std::span<const Outgoing> d, SendScratch& s) {
+  while (!d.empty()) {
+    bool gso = gso_.load(std::memory_order_relaxed);
+    size_t used = BuildMessages(d, s, gso);
+    SendMessages(d, s, s.impl_->msgs.size());
+    d = d.subspan(used);
+  }
+}
+
+// Fills scratch with up to kUdpBatch messages for a prefix of `d`; returns how many
+// datagrams they cover. With GSO, a message is a run: same endpoint, same size, the
+// last possibly shorter, at most kMaxGsoSegments and kMaxGsoBytes.
+size_t UdpSocket::BuildMessages(std::span<const Outgoing> d, SendScratch& scratch, bool gso) {
+  SendScratch::Impl& s = *scratch.impl_;
+  s.msgs.clear();
+  s.first.clear();
+  s.count.clear();
+  s.iov.resize(d.size() < kUdpBatch * kMaxGsoSegments ? d.size() : kUdpBatch * kMaxGsoSegments);
+  size_t i = 0;
+  while (i < d.size() && s.msgs.size() < kUdpBatch && i < s.iov.size()) {
+    size_t seg = d[i].data.size();
+    size_t n = 1, bytes = seg;
+    if (gso) {
+      while (i + n < s.iov.size() && n < kMaxGsoSegments && d[i + n].to == d[i].to &&
+             d[i + n].data.size() <= seg && bytes + d[i + n].data.size() <= kMaxGsoBytes) {
+        bytes += d[i + n].data.size();
+        ++n;
+        if (d[i + n - 1].data.size() < seg) break;  // a shorter datagram ends the run
+      }
+    }
+    s.first.push_back(i);
+    s.count.push_back(n);
+    s.msgs.emplace_back();
+    i += n;
+  }
+  size_t m = s.msgs.size();
+  s.addrs.resize(m);
+  s.cmsg.resize(m);
+  for (size_t k = 0; k < m; ++k) {
+    for (size_t j = 0; j < s.count[k]; ++j) {
+      const Outgoing& o = d[s.first[k] + j];
+      s.iov[s.first[k] + j] = {const_cast<uint8_t*>(o.data.data()), o.data.size()};
+    }
+    msghdr& h = s.msgs[k].msg_hdr;
+    h = {};
+    h.msg_name = &s.addrs[k];
+    h.msg_namelen = ToSockaddr(d[s.first[k]].to, v6_, s.addrs[k]);
+    h.msg_iov = &s.iov[s.first[k]];
+    h.msg_iovlen = s.count[k];
+    if (s.count[k] > 1) {
+      h.msg_control = s.cmsg[k].data();
+      h.msg_controllen = CMSG_SPACE(sizeof(uint16_t));
+      cmsghdr* c = CMSG_FIRSTHDR(&h);
+      c->cmsg_level = SOL_UDP;
+      c->cmsg_type = UDP_SEGMENT;
+      c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+      uint16_t size = uint16_t(d[s.first[k]].data.size());
+      memcpy(CMSG_DATA(c), &size, sizeof size);
+    }
+  }
+  return i;
+}
+
+void UdpSocket::SendMessages(std::span<const Outgoing> d, SendScratch& scratch, size_t count) {
+  SendScratch::Impl& s = *scratch.impl_;
+  size_t k = 0;
+  while (k < count) {
+    if (s.msgs[k].msg_hdr.msg_namelen == 0) {  // an IPv6 endpoint on an IPv4-only socket
+      stats_.send_errors.fetch_add(s.count[k], std::memory_order_relaxed);
+      ++k;
+      continue;
+    }
+    int n = sendmmsg(fd_, &s.msgs[k], unsigned(count - k), MSG_NOSIGNAL);
+    if (n > 0) {
+      for (int j = 0; j < n; ++j) {
+        stats_.sent.fetch_add(s.count[k + j], std::memory_order_relaxed);
+        if (s.count[k + j] > 1) stats_.gso_sends.fetch_add(1, std::memory_order_relaxed);
+      }
+      k += size_t(n);
+      continue;
+    }
+    if (errno == EINTR) continue;
+    int err = errno;
+    std::span<const Outgoing> run = d.subspan(s.first[k], s.count[k]);
+    if (s.count[k] > 1 && err == EIO && gso_.exchange(false)) {
+      DLOG_INFO("udp: kernel refused UDP GSO (EIO); sending datagrams one by one from now on");
+    }
+    if (s.count[k] > 1 && (err == EIO || err == EINVAL || err == EMSGSIZE)) {
+      SendOneByOne(run, scratch);
+    } else {
+      stats_.send_errors.fetch_add(s.count[k], std::memory_order_relaxed);
+      DLOG_DEBUG("udp: send to %s: %s", run[0].to.ToString().c_str(), strerror(err));
+    }
+    ++k;
+  }
+}
+
+void UdpSocket::SendOneByOne(std::span<const Outgoing> run, SendScratch&) {
+  for (const Outgoing& o : run) {
+    sockaddr_storage sa;
+    socklen_t len = ToSockaddr(o.to, v6_, sa);
+    ssize_t r = sendto(fd_, o.data.data(), o.data.size(), MSG_NOSIGNAL,
+                       reinterpret_cast<sockaddr*>(&sa), len);
+    (r < 0 ? stats_.send_errors : stats_.sent).fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+// --- UdpBind -----------------------------------------------------------------------
+
+Status UdpBind::Open() {
+  auto s = UdpSocket::Open(options_);
+  if (!s.ok()) return s.status();
+  std::lock_guard lock(mu_);
+  socket_ = std::move(*s);
+  options_.port = socket_->port();
+  return Status::Ok();
+}
+
+std::shared_ptr<UdpSocket> UdpBind::Current() const {
+  std::lock_guard lock(mu_);
+  return closed_ ? nullptr : socket_;
+}
+
+uint16_t UdpBind::port() const {
+  std::lock_guard lock(mu_);
+  return socket_ ? socket_->port() : 0;
+}
+
+Status UdpBind::Rebind(uint16_t port) {
+  std::lock_guard lock(mu_);
+  if (closed_) return Status::Error("closed");
+  if (socket_ && port != 0 && port == socket_->port()) return Status::Ok();
+  UdpOptions o = options_;
+  o.port = port;
+  auto s = UdpSocket::Open(o);
+  if (!s.ok()) return s.status();
+  if (socket_) socket_->Shutdown();
+  socket_ = std::move(*s);
+  options_ = o;
+  return Status::Ok();
+}
+
+Status UdpBind::SetMark(uint32_t mark) {
+  std::lock_guard lock(mu_);
+  if (socket_) {
+    Status s = socket_->SetMark(mark);
+    if (!s.ok()) return s;
+  }
+  options_.fwmark = mark;
+  return Status::Ok();
+}
+
+void UdpBind::Close() {
+  std::lock_guard lock(mu_);
+  closed_ = true;
+  if (socket_) socket_->Shutdown();
+}
+
+}  // namespace dlog::net

@@ -1,0 +1,224 @@
+#include "net/udp.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <stdlib.h>
+
+#include <chrono>
+#include <thread>
+
+namespace dlog::net {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::unique_ptr<UdpSocket> OpenOrDie(UdpOptions o = {}) {
+  auto s = UdpSocket::Open(o);
+  EXPECT_TRUE(s.ok()) << s.error();
+  return s.ok() ? std::move(*s) : nullptr;
+}
+
+wg::Endpoint Loopback(bool v6, uint16_t port) {
+  return *wg::Endpoint::Parse(v6 ? "[::1]:" + std::to_string(port)
+                                 : "127.0.0.1:" + std::to_string(port));
+}
+
+// A deterministic traffic pattern with runs GSO can coalesce (equal sizes, a shorter
+// tail) and breaks between them (size changes).
+std::vector<Bytes> Pattern(size_t n) {
+  std::vector<Bytes> out;
+  for (size_t i = 0; i < n; ++i) {
+    size_t size = (i % 50 == 49) ? 100 + i % 7 : (i < n / 2 ? 1452 : 148);
+    Bytes b(size);
+    for (size_t j = 0; j < size; ++j) b[j] = uint8_t(i * 131 + j);
+    b[0] = uint8_t(i);
+    b[1] = uint8_t(i >> 8);
+    out.push_back(std::move(b));
+  }
+  return out;
+}
+
+// Sends `datagrams` from `tx` to `to` and returns what `rx` receives, in order.
+std::vector<Bytes> RoundTrip(UdpSocket& tx, UdpSocket& rx, const wg::Endpoint& to,
+                             const std::vector<Bytes>& datagrams, wg::Endpoint* from = nullptr) {
+  std::vector<Outgoing> out;
+  for (const Bytes& b : datagrams) out.push_back({to, ByteSpan(b)});
+  SendScratch scratch;
+  tx.Send(out, scratch);
+  std::vector<Bytes> got;
+  RecvBatch batch;
+  while (got.size() < datagrams.size()) {
+    pollfd pfd{rx.fd(), POLLIN, 0};
+    if (poll(&pfd, 1, 2000) != 1) {
+      ADD_FAILURE() << "timed out after " << got.size() << " of " << datagrams.size();
+      break;
+    }
+    EXPECT_TRUE(rx.Receive(batch).ok());
+    for (const Received& r : batch.datagrams()) {
+      got.emplace_back(r.data.begin(), r.data.end());
+      if (from) *from = r.from;
+    }
+  }
+  return got;
+}
+
+TEST(UdpSockaddr, V4MappedRoundTrip) {
+  wg::Endpoint v4 = *wg::Endpoint::Parse("192.0.2.7:51820");
+  sockaddr_storage sa;
+  ASSERT_EQ(ToSockaddr(v4, true, sa), sizeof(sockaddr_in6));
+  EXPECT_TRUE(IN6_IS_ADDR_V4MAPPED(&reinterpret_cast<sockaddr_in6*>(&sa)->sin6_addr));
+  EXPECT_EQ(FromSockaddr(sa), v4);
+  ASSERT_EQ(ToSockaddr(v4, false, sa), sizeof(sockaddr_in));
+  EXPECT_EQ(FromSockaddr(sa), v4);
+  wg::Endpoint v6 = *wg::Endpoint::Parse("[fe80::1%7]:9");
+  ASSERT_EQ(ToSockaddr(v6, true, sa), sizeof(sockaddr_in6));
+  EXPECT_EQ(reinterpret_cast<sockaddr_in6*>(&sa)->sin6_scope_id, 7u);
+  EXPECT_EQ(FromSockaddr(sa), v6);
+  EXPECT_EQ(ToSockaddr(v6, false, sa), 0u);  // no IPv6 on an IPv4 socket
+}
+
+TEST(UdpSocket, PortZeroReportsTheKernelsChoiceAndAPortInUseFails) {
+  auto a = OpenOrDie();
+  ASSERT_TRUE(a);
+  EXPECT_NE(a->port(), 0);
+  EXPECT_TRUE(a->v6());
+  UdpOptions same;
+  same.port = a->port();
+  auto b = UdpSocket::Open(same);
+  ASSERT_FALSE(b.ok());
+  EXPECT_NE(b.error().find("Address already in use"), std::string::npos) << b.error();
+}
+
+class UdpLoopback : public ::testing::TestWithParam<bool> {};  // param: IPv6 (::1)
+
+TEST_P(UdpLoopback, BatchedSendAndReceivePreserveEveryDatagramInOrder) {
+  auto tx = OpenOrDie(), rx = OpenOrDie();
+  ASSERT_TRUE(tx && rx);
+  auto sent = Pattern(300);
+  wg::Endpoint from;
+  auto got = RoundTrip(*tx, *rx, Loopback(GetParam(), rx->port()), sent, &from);
+  EXPECT_EQ(got, sent);
+  EXPECT_EQ(from, Loopback(GetParam(), tx->port()));
+  EXPECT_EQ(tx->stats().sent.load(), 300u);
+  EXPECT_EQ(tx->stats().send_errors.load(), 0u);
+  EXPECT_EQ(rx->stats().received.load(), 300u);
+}
+
+TEST_P(UdpLoopback, GsoAndGroOnOrOffDeliverIdenticalDatagrams) {
+  auto sent = Pattern(400);
+  for (bool gso : {false, true}) {
+    for (bool gro : {false, true}) {
+      UdpOptions to, ro;
+      to.gso = gso;
+      ro.gro = gro;
+      auto tx = OpenOrDie(to), rx = OpenOrDie(ro);
+      ASSERT_TRUE(tx && rx);
+      ASSERT_EQ(tx->gso_enabled(), gso) << "this kernel should support UDP_SEGMENT";
+      ASSERT_EQ(rx->gro_enabled(), gro) << "this kernel should support UDP_GRO";
+      auto got = RoundTrip(*tx, *rx, Loopback(GetParam(), rx->port()), sent);
+      EXPECT_EQ(got, sent) << "gso " << gso << " gro " << gro;
+      if (gso) {
+        EXPECT_GT(tx->stats().gso_sends.load(), 0u);
+      } else {
+        EXPECT_EQ(tx->stats().gso_sends.load(), 0u);
+      }
+      // Over loopback a GSO send reaches a GRO socket still whole, and is split by us.
+      if (gso && gro) {
+        EXPECT_GT(rx->stats().gro_buffers.load(), 0u);
+      }
+      if (!gro) {
+        EXPECT_EQ(rx->stats().gro_buffers.load(), 0u);
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(V4AndV6, UdpLoopback, ::testing::Values(false, true),
+                         [](const auto& info) { return info.param ? "ipv6" : "ipv4"; });
+
+TEST(UdpSocket, Ipv4OnlySocketWorksAndRefusesIpv6Endpoints) {
+  UdpOptions o;
+  o.ipv6 = false;
+  auto tx = OpenOrDie(o), rx = OpenOrDie(o);
+  ASSERT_TRUE(tx && rx);
+  EXPECT_FALSE(tx->v6());
+  auto sent = Pattern(70);
+  EXPECT_EQ(RoundTrip(*tx, *rx, Loopback(false, rx->port()), sent), sent);
+  Bytes b(10);
+  Outgoing o6{Loopback(true, rx->port()), ByteSpan(b)};
+  SendScratch scratch;
+  tx->Send(std::span(&o6, 1), scratch);
+  EXPECT_EQ(tx->stats().send_errors.load(), 1u);
+}
+
+TEST(UdpSocket, EnvironmentSwitchTurnsOffloadsOff) {
+  setenv("DLOG_WG_DISABLE_GSO", "1", 1);
+  auto s = OpenOrDie();
+  unsetenv("DLOG_WG_DISABLE_GSO");
+  ASSERT_TRUE(s);
+  EXPECT_FALSE(s->gso_enabled());
+  EXPECT_FALSE(s->gro_enabled());
+  auto t = OpenOrDie();
+  EXPECT_TRUE(t->gso_enabled());
+}
+
+TEST(UdpSocket, ShutdownWakesABlockedReceive) {
+  auto s = OpenOrDie();
+  ASSERT_TRUE(s);
+  std::atomic<bool> returned{false};
+  std::thread reader([&] {
+    RecvBatch batch;
+    EXPECT_TRUE(s->Receive(batch).ok());
+    EXPECT_TRUE(batch.datagrams().empty());
+    returned = true;
+  });
+  std::this_thread::sleep_for(50ms);
+  EXPECT_FALSE(returned.load());
+  s->Shutdown();
+  reader.join();
+  EXPECT_TRUE(returned.load());
+  RecvBatch again;
+  EXPECT_TRUE(s->Receive(again).ok());
+  EXPECT_TRUE(again.datagrams().empty());
+}
+
+TEST(UdpBind, RebindMovesTheReaderToTheNewPort) {
+  UdpBind bind(UdpOptions{});
+  ASSERT_TRUE(bind.Open().ok());
+  uint16_t first = bind.port();
+  std::atomic<int> got{0};
+  std::thread reader([&] {
+    RecvBatch batch;
+    while (auto s = bind.Current()) {
+      if (!s->Receive(batch).ok()) break;
+      got += int(batch.datagrams().size());
+    }
+  });
+  auto probe = OpenOrDie();
+  auto free_port = OpenOrDie();
+  uint16_t second = free_port->port();
+  free_port.reset();
+  ASSERT_TRUE(bind.Rebind(second).ok());
+  EXPECT_EQ(bind.port(), second);
+  EXPECT_TRUE(bind.Rebind(second).ok());  // same port: no-op
+  UdpOptions taken;
+  auto blocker = OpenOrDie(taken);
+  EXPECT_FALSE(bind.Rebind(blocker->port()).ok());  // in use: the old socket stays
+  EXPECT_EQ(bind.port(), second);
+  Bytes b(32, 7);
+  std::vector<Outgoing> out(5, Outgoing{Loopback(false, second), ByteSpan(b)});
+  SendScratch scratch;
+  for (int i = 0; i < 100 && got.load() < 5; ++i) {
+    if (got.load() == 0) probe->Send(out, scratch);
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_GE(got.load(), 5);
+  EXPECT_NE(first, second);
+  bind.Close();
+  reader.join();
+  EXPECT_EQ(bind.Current(), nullptr);
+}
+
+}  // namespace
+}  // namespace dlog::net
