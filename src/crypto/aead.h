@@ -2,8 +2,11 @@
 //
 // WireGuard's AEAD nonce is 32 zero bits followed by a 64-bit little-endian counter.
 // Seal writes plaintext.size() + kAeadTagSize bytes to `out`; Open writes
-// ciphertext.size() - kAeadTagSize bytes and returns false (writing nothing useful)
-// when the tag does not authenticate. `out` may equal the input (in place).
+// ciphertext.size() - kAeadTagSize bytes, or returns false: when the tag does not
+// authenticate, having zeroed those bytes of `out` (no unauthenticated plaintext is
+// ever released), or when the input is shorter than a tag (`out` untouched). `out` may
+// equal the input (in place; a failed Open then destroys the ciphertext); other
+// overlaps are not allowed.
 #pragma once
 
 #include "base/bytes.h"

@@ -1,5 +1,6 @@
 #include "crypto/blake2s.h"
 
+#include <cassert>
 #include <cstring>
 
 #include "base/secret.h"
@@ -39,6 +40,7 @@ inline void G(uint32_t v[16], int a, int b, int c, int d, uint32_t x, uint32_t y
 }  // namespace
 
 Blake2s::Blake2s(size_t out_len, ByteSpan key) : out_len_(out_len) {
+  assert(out_len >= 1 && out_len <= kBlake2sSize && key.size() <= kBlake2sSize);
   std::memcpy(h_, kIV, sizeof h_);
   h_[0] ^= 0x01010000u ^ uint32_t(key.size() << 8) ^ uint32_t(out_len);
   std::memset(buf_, 0, sizeof buf_);
