@@ -37,12 +37,12 @@ void Repair(VirtioNetHdr& hdr, Bytes& p) {
   hdr.csum_offset = (hdr.gso_type & 0x7f) == kVirtioNetHdrGsoUdpL4 ? 6 : 16;
 }
 
-size_t SplitAll(const PacketBatch& writes, std::vector<Bytes>* segments) {
+size_t SplitAll(const PacketList& writes, std::vector<Bytes>* segments) {
   size_t n = 0;
   for (size_t i = 0; i < writes.size(); ++i) {
     Check(writes[i].size() >= kVirtioNetHdrSize);
     const VirtioNetHdr hdr = LoadVirtioNetHdr(writes[i].data());
-    PacketBatch out;
+    PacketList out;
     Check(SplitSuperPacket(hdr, writes[i].subspan(kVirtioNetHdrSize), 65535, out).ok());
     for (size_t k = 0; segments && k < out.size(); ++k)
       segments->emplace_back(out[k].begin(), out[k].end());
@@ -54,7 +54,7 @@ size_t SplitAll(const PacketBatch& writes, std::vector<Bytes>* segments) {
 // Split, then check the round trip through the coalescer.
 void SplitAndRoundTrip(uint8_t control, VirtioNetHdr hdr, Bytes packet, size_t mtu) {
   if (control & 1) Repair(hdr, packet);
-  PacketBatch segments;
+  PacketList segments;
   if (!SplitSuperPacket(hdr, packet, mtu, segments).ok()) {
     Check(segments.empty());
     return;
@@ -67,7 +67,7 @@ void SplitAndRoundTrip(uint8_t control, VirtioNetHdr hdr, Bytes packet, size_t m
   if ((hdr.gso_type & 0x7f) != kVirtioNetHdrGsoTcpV4 &&
       (hdr.gso_type & 0x7f) != kVirtioNetHdrGsoTcpV6)
     return;
-  PacketBatch writes;
+  PacketList writes;
   TunCoalescer().Coalesce(spans, writes);
   std::vector<Bytes> again;
   SplitAll(writes, &again);
@@ -84,7 +84,7 @@ void CoalesceChunks(uint8_t control, ByteSpan data) {
     packets.push_back(data.subspan(1, n));
     data = data.subspan(1 + n);
   }
-  PacketBatch writes;
+  PacketList writes;
   TunCoalescer({.verify_checksums = (control & 2) != 0}).Coalesce(packets, writes);
   Check(writes.size() <= packets.size());
   Check(SplitAll(writes, nullptr) == packets.size());

@@ -187,7 +187,7 @@ void WriteSegment(const Layout& l, const VirtioNetHdr& hdr, ByteSpan p, size_t i
   StoreBE16(l4 + csum_at, csum);
 }
 
-Status SplitGso(const VirtioNetHdr& hdr, ByteSpan p, size_t mtu, PacketBatch& out) {
+Status SplitGso(const VirtioNetHdr& hdr, ByteSpan p, size_t mtu, PacketList& out) {
   auto l = ParseSuperPacket(hdr, p);
   if (!l) return l.status();
   if (hdr.gso_size == 0) return Error("gso_size is 0");
@@ -205,7 +205,7 @@ Status SplitGso(const VirtioNetHdr& hdr, ByteSpan p, size_t mtu, PacketBatch& ou
   return Status::Ok();
 }
 
-Status CompleteChecksum(const VirtioNetHdr& hdr, ByteSpan p, PacketBatch& out) {
+Status CompleteChecksum(const VirtioNetHdr& hdr, ByteSpan p, PacketList& out) {
   const size_t start = hdr.csum_start;
   const size_t at = start + hdr.csum_offset;
   if ((hdr.flags & kVirtioNetHdrFNeedsCsum) && at + 2 > p.size())
@@ -242,20 +242,20 @@ void StoreVirtioNetHdr(const VirtioNetHdr& h, uint8_t* p) {
   std::memcpy(p + 8, &h.csum_offset, 2);
 }
 
-MutableByteSpan PacketBatch::Append(size_t n) {
+MutableByteSpan PacketList::Append(size_t n) {
   if (buf_.size() - used_ < n) buf_.resize(std::max(buf_.size() * 2, used_ + n));
   items_.emplace_back(used_, n);
   used_ += n;
   return {buf_.data() + items_.back().first, n};
 }
 
-void PacketBatch::Truncate(size_t count) {
+void PacketList::Truncate(size_t count) {
   if (count >= items_.size()) return;
   used_ = items_[count].first;
   items_.resize(count);
 }
 
-Status SplitSuperPacket(const VirtioNetHdr& hdr, ByteSpan packet, size_t mtu, PacketBatch& out) {
+Status SplitSuperPacket(const VirtioNetHdr& hdr, ByteSpan packet, size_t mtu, PacketList& out) {
   const size_t before = out.size();
   Status s;
   switch (hdr.gso_type & ~kVirtioNetHdrGsoEcn) {
@@ -365,7 +365,7 @@ bool SameHeaders(ByteSpan first, ByteSpan p, const TcpView& v) {
 
 }  // namespace
 
-void TunCoalescer::Coalesce(std::span<const ByteSpan> packets, PacketBatch& out) {
+void TunCoalescer::Coalesce(std::span<const ByteSpan> packets, PacketList& out) {
   next_.assign(packets.size(), 0);
   groups_.clear();
   flows_.clear();
@@ -416,7 +416,7 @@ void TunCoalescer::Assign(std::span<const ByteSpan> packets, uint32_t i) {
   groups_.push_back(fresh);
 }
 
-void TunCoalescer::Emit(std::span<const ByteSpan> packets, const Group& g, PacketBatch& out) const {
+void TunCoalescer::Emit(std::span<const ByteSpan> packets, const Group& g, PacketList& out) const {
   if (g.count == 1) {
     const ByteSpan p = packets[g.first];
     uint8_t* dst = out.Append(kVirtioNetHdrSize + p.size()).data();

@@ -77,10 +77,10 @@ VirtioNetHdr LoadVirtioNetHdr(const uint8_t* p);
 void StoreVirtioNetHdr(const VirtioNetHdr& hdr, uint8_t* p);
 
 // ---------------------------------------------------------------------------------
-// PacketBatch: a caller-owned, reusable list of byte strings kept back to back in one
+// PacketList: a caller-owned, reusable list of byte strings kept back to back in one
 // buffer. Clear() keeps the capacity, so a warmed-up batch does not allocate. Spans
 // are valid until the next non-const call. Not thread-safe.
-class PacketBatch {
+class PacketList {
  public:
   void Clear() {
     used_ = 0;
@@ -128,7 +128,7 @@ class PacketBatch {
 // matching the IP version or L4 protocol, truncated or inconsistent headers (IPv4
 // total length / IPv6 payload length must equal the packet length), gso_size 0,
 // headers + gso_size > mtu, or more than kMaxSplitSegments segments.
-Status SplitSuperPacket(const VirtioNetHdr& hdr, ByteSpan packet, size_t mtu, PacketBatch& out);
+Status SplitSuperPacket(const VirtioNetHdr& hdr, ByteSpan packet, size_t mtu, PacketList& out);
 
 // ---------------------------------------------------------------------------------
 // Receive side (WireGuard → TUN write).
@@ -177,7 +177,7 @@ class TunCoalescer {
   explicit TunCoalescer(GroOptions options = {}) : options_(options) {}
 
   // Appends to `out` (not cleared) one write per resulting packet.
-  void Coalesce(std::span<const ByteSpan> packets, PacketBatch& out);
+  void Coalesce(std::span<const ByteSpan> packets, PacketList& out);
 
  private:
   // A future write: packets first, next_[first], ... (count of them), in order.
@@ -200,7 +200,7 @@ class TunCoalescer {
   };
 
   void Assign(std::span<const ByteSpan> packets, uint32_t i);
-  void Emit(std::span<const ByteSpan> packets, const Group& group, PacketBatch& out) const;
+  void Emit(std::span<const ByteSpan> packets, const Group& group, PacketList& out) const;
 
   GroOptions options_;
   std::vector<uint32_t> next_;  // per input packet: the next packet of its group

@@ -158,14 +158,14 @@ VirtioNetHdr TsoHdr(const Bytes& p, uint16_t gso_size) {
           .csum_offset = 16};
 }
 
-std::vector<Bytes> ToVectors(const PacketBatch& b) {
+std::vector<Bytes> ToVectors(const PacketList& b) {
   std::vector<Bytes> v;
   for (size_t i = 0; i < b.size(); ++i) v.emplace_back(b[i].begin(), b[i].end());
   return v;
 }
 
 std::vector<Bytes> Split(const VirtioNetHdr& hdr, const Bytes& p, size_t mtu = 65535) {
-  PacketBatch out;
+  PacketList out;
   const Status s = SplitSuperPacket(hdr, p, mtu, out);
   EXPECT_TRUE(s.ok()) << s.message();
   return ToVectors(out);
@@ -177,7 +177,7 @@ struct Write {
 };
 std::vector<Write> Coalesce(const std::vector<Bytes>& packets, GroOptions options = {}) {
   std::vector<ByteSpan> spans(packets.begin(), packets.end());
-  PacketBatch out;
+  PacketList out;
   TunCoalescer(options).Coalesce(spans, out);
   std::vector<Write> writes;
   for (size_t i = 0; i < out.size(); ++i) {
@@ -395,7 +395,7 @@ TEST(SplitSuperPacket, KernelHdrLenIsIgnored) {
 
 // Each malformed input must be refused with a Status and append nothing.
 void ExpectRejected(const VirtioNetHdr& hdr, const Bytes& p, size_t mtu = 65535) {
-  PacketBatch out;
+  PacketList out;
   out.Append(3);
   const Status s = SplitSuperPacket(hdr, p, mtu, out);
   EXPECT_FALSE(s.ok());
@@ -498,7 +498,7 @@ TEST(TunCoalescer, CoalescedPacketSplitsBackToTheSameSegments) {
     const auto writes = Coalesce(segs, {.verify_checksums = true});
     size_t k = 0;
     for (const Write& w : writes) {
-      PacketBatch again;
+      PacketList again;
       ASSERT_TRUE(SplitSuperPacket(w.hdr, w.packet, 65535, again).ok());
       for (const Bytes& s : ToVectors(again)) {
         ASSERT_LT(k, segs.size());
@@ -543,7 +543,7 @@ std::vector<size_t> GroupSizes(const std::vector<Write>& writes) {
     if (w.hdr.gso_type == kVirtioNetHdrGsoNone) {
       sizes.push_back(1);
     } else {
-      PacketBatch b;
+      PacketList b;
       EXPECT_TRUE(SplitSuperPacket(w.hdr, w.packet, 65535, b).ok());
       sizes.push_back(b.size());
     }
@@ -671,8 +671,8 @@ TEST(TunCoalescer, PlainPacketsKeepTheirOrderAroundGroups) {
   EXPECT_EQ(w[1].packet, udp);
 }
 
-TEST(PacketBatch, AppendTruncateClear) {
-  PacketBatch b;
+TEST(PacketList, AppendTruncateClear) {
+  PacketList b;
   for (int i = 0; i < 100; ++i) {
     auto s = b.Append(i);
     std::fill(s.begin(), s.end(), uint8_t(i));
