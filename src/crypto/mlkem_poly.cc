@@ -56,11 +56,14 @@ void PolySub(Poly& a, const Poly& b) {
   for (int i = 0; i < kN; ++i) a.c[i] = FieldSub(a.c[i], b.c[i]);
 }
 
+// Alg. 9 and 10 count their ζ index i across the groups of each layer; here it is
+// computed from the layer's group number instead (groups + g, and 2·groups - 1 - g), which
+// keeps the loop bounds powers of two, free of divisions (tests/ct/ct_no_division.sh).
 void Ntt(Poly& f) {
-  int i = 1;
-  for (int len = 128; len >= 2; len /= 2) {
-    for (int start = 0; start < kN; start += 2 * len) {
-      const uint16_t zeta = kNtt.zeta[i++];
+  for (int groups = 1, len = 128; len >= 2; groups <<= 1, len >>= 1) {
+    for (int g = 0; g < groups; ++g) {
+      const uint16_t zeta = kNtt.zeta[groups + g];
+      const int start = 2 * len * g;
       for (int j = start; j < start + len; ++j) {
         uint16_t t = FieldMul(zeta, f.c[j + len]);
         f.c[j + len] = FieldSub(f.c[j], t);
@@ -71,10 +74,10 @@ void Ntt(Poly& f) {
 }
 
 void InverseNtt(Poly& f) {
-  int i = 127;
-  for (int len = 2; len <= 128; len *= 2) {
-    for (int start = 0; start < kN; start += 2 * len) {
-      const uint16_t zeta = kNtt.zeta[i--];
+  for (int groups = 64, len = 2; len <= 128; groups >>= 1, len <<= 1) {
+    for (int g = 0; g < groups; ++g) {
+      const uint16_t zeta = kNtt.zeta[2 * groups - 1 - g];
+      const int start = 2 * len * g;
       for (int j = start; j < start + len; ++j) {
         uint16_t t = f.c[j];
         f.c[j] = FieldAdd(t, f.c[j + len]);
