@@ -10,9 +10,9 @@
 //
 // Offload later: IFF_VNET_HDR + TUNSETOFFLOAD(TUN_F_CSUM|TUN_F_TSO4|TUN_F_TSO6|TUN_F_USO*)
 // would let one read return a 64 KiB TCP/UDP super-packet with a virtio_net_hdr. The
-// batch interface below (ReadBatch/WriteBatch over PacketBatch) is the seam: a vnet-hdr
+// batch interface below (ReadBatch over PacketBatch) is the seam: a vnet-hdr
 // implementation splits super-packets into MTU-sized packets on read and may coalesce
-// on write, without changing its callers.
+// on write (a WriteBatch), without changing its callers.
 //
 // Thread-safety: one reader per queue; Write/WriteBatch from any thread; Mtu/SetMtu any.
 #pragma once
