@@ -110,6 +110,14 @@ Result<size_t> Tun::Mtu() const {
   return size_t(ifr.ifr_mtu);
 }
 
+Result<bool> Tun::IsUp() const {
+  ifreq ifr{};
+  strncpy(ifr.ifr_name, name_.c_str(), IFNAMSIZ - 1);
+  Status s = IfIoctl(SIOCGIFFLAGS, ifr, "SIOCGIFFLAGS");
+  if (!s.ok()) return s;
+  return (ifr.ifr_flags & (IFF_UP | IFF_RUNNING)) == (IFF_UP | IFF_RUNNING);
+}
+
 Status Tun::SetMtu(size_t mtu) {
   ifreq ifr{};
   strncpy(ifr.ifr_name, name_.c_str(), IFNAMSIZ - 1);

@@ -70,6 +70,9 @@ class Tun {
   int ReleaseFd();
 
   Result<size_t> Mtu() const;
+  // IFF_UP and IFF_RUNNING (carrier: a queue is attached), as wireguard-go's link
+  // watcher reads them. Looked up by name in the caller's network namespace.
+  Result<bool> IsUp() const;
   Status SetMtu(size_t mtu);
 
   // Blocks until at least one packet can be read from `queue`, then reads up to

@@ -121,10 +121,12 @@ TEST(Tun, CreatesWithMtu1420AndCarriesPacketsBothWays) {
               if (!tun.ok()) return tun.error();
               Tun& t = **tun;
               if (t.name() != "dltun0") return "name " + t.name();
+              if (auto up = t.IsUp(); !up.ok() || *up) return "a new TUN should be down";
               auto mtu = t.Mtu();
               if (!mtu.ok() || *mtu != 1420) return "mtu not 1420";
               if (std::string e = AddressAndRaise(t.name()); !e.empty()) return e;
               if (!t.SetMtu(1380).ok() || *t.Mtu() != 1380) return "SetMtu";
+              if (auto up = t.IsUp(); !up.ok() || !*up) return "TUN not up after ip link set up";
 
               // Kernel → TUN: a datagram to a peer address on the TUN's subnet.
               int tx = UdpSocketOn("10.201.0.1", 4000);
