@@ -29,7 +29,9 @@ uint32_t Rng::Uniform(uint32_t upper_bound) {
   }
 }
 
-void SystemRng::Fill(std::span<uint8_t> out) { randombytes_buf(out.data(), out.size()); }
+void SystemRng::Fill(std::span<uint8_t> out) {
+  if (!out.empty()) randombytes_buf(out.data(), out.size());
+}
 
 SeededRng::SeededRng(uint64_t seed) {
   std::memset(key_, 0, sizeof key_);
@@ -37,6 +39,7 @@ SeededRng::SeededRng(uint64_t seed) {
 }
 
 void SeededRng::Fill(std::span<uint8_t> out) {
+  if (out.empty()) return;
   uint8_t nonce[crypto_stream_chacha20_NONCEBYTES] = {};
   StoreLE64(nonce, nonce_++);
   crypto_stream_chacha20(out.data(), out.size(), nonce, key_);
