@@ -7,7 +7,7 @@
 // (unless in the foreground) re-executes itself in the background with the TUN and the
 // listening socket inherited (WG_TUN_FD=3, WG_UAPI_FD=4, WG_PROCESS_FOREGROUND=1) and
 // exits 0 once the background process runs. Configured by `wg`/`wg-quick` over the
-// socket. Exits on SIGINT/SIGTERM, when the interface is deleted, or when the socket
+// socket. Exits on SIGINT/SIGTERM/SIGHUP, when the interface is deleted, or when the socket
 // file is removed (`wg-quick down`). See docs/DLOG-WG.md.
 //
 // Threads: TUN reader (TUN → Device::HandleTunPacket → sendmmsg), UDP reader
@@ -182,7 +182,7 @@ class Daemon {
     return Status::Ok();
   }
 
-  // Blocks until SIGINT/SIGTERM or a stop request, then shuts everything down.
+  // Blocks until SIGINT/SIGTERM/SIGHUP or a stop request, then shuts everything down.
   void Wait(int signal_fd) {
     pollfd p[2] = {{signal_fd, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
     while (poll(p, 2, -1) < 0 && errno == EINTR) {
@@ -377,13 +377,16 @@ int Main(int argc, char** argv) {
   sigemptyset(&mask);
   sigaddset(&mask, SIGINT);
   sigaddset(&mask, SIGTERM);
+  sigaddset(&mask, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &mask, nullptr);  // every thread started below inherits it
   signal(SIGPIPE, SIG_IGN);
   int signal_fd = signalfd(-1, &mask, SFD_CLOEXEC);
 
-  Daemon daemon(std::move(*tun), *uapi_fd, net::UapiSocketPath(name));
+  std::string path = net::UapiSocketPath(name);
+  Daemon daemon(std::move(*tun), *uapi_fd, path);
   if (Status s = daemon.Start(); !s.ok()) {
     DLOG_ERROR("Failed to start: %s", s.message().c_str());
+    unlink(path.c_str());  // created for us by Listen (here or in our parent)
     return kExitSetupFailed;
   }
   DLOG_INFO("(%s) device started, UAPI listener started", name.c_str());
