@@ -39,25 +39,32 @@ std::vector<Bytes> Pattern(size_t n) {
   return out;
 }
 
-// Sends `datagrams` from `tx` to `to` and returns what `rx` receives, in order.
+// Sends `datagrams` from `tx` to `to` (in slices of kUdpBatch, draining the receiver in
+// between so that no socket buffer overflows) and returns what `rx` receives, in order.
 std::vector<Bytes> RoundTrip(UdpSocket& tx, UdpSocket& rx, const wg::Endpoint& to,
                              const std::vector<Bytes>& datagrams, wg::Endpoint* from = nullptr) {
-  std::vector<Outgoing> out;
-  for (const Bytes& b : datagrams) out.push_back({to, ByteSpan(b)});
   SendScratch scratch;
-  tx.Send(out, scratch);
-  std::vector<Bytes> got;
   RecvBatch batch;
-  while (got.size() < datagrams.size()) {
-    pollfd pfd{rx.fd(), POLLIN, 0};
-    if (poll(&pfd, 1, 2000) != 1) {
-      ADD_FAILURE() << "timed out after " << got.size() << " of " << datagrams.size();
-      break;
+  std::vector<Bytes> got;
+  for (size_t sent = 0; sent < datagrams.size() || got.size() < datagrams.size();) {
+    if (sent < datagrams.size()) {
+      std::vector<Outgoing> out;
+      for (size_t i = sent; i < datagrams.size() && i < sent + kUdpBatch; ++i)
+        out.push_back({to, ByteSpan(datagrams[i])});
+      tx.Send(out, scratch);
+      sent += out.size();
     }
-    EXPECT_TRUE(rx.Receive(batch).ok());
-    for (const Received& r : batch.datagrams()) {
-      got.emplace_back(r.data.begin(), r.data.end());
-      if (from) *from = r.from;
+    while (got.size() < sent) {
+      pollfd pfd{rx.fd(), POLLIN, 0};
+      if (poll(&pfd, 1, 2000) != 1) {
+        ADD_FAILURE() << "timed out after " << got.size() << " of " << sent;
+        return got;
+      }
+      EXPECT_TRUE(rx.Receive(batch).ok());
+      for (const Received& r : batch.datagrams()) {
+        got.emplace_back(r.data.begin(), r.data.end());
+        if (from) *from = r.from;
+      }
     }
   }
   return got;
