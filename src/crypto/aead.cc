@@ -81,7 +81,7 @@ bool ChaChaPolyOpenNonce(const uint8_t key[kAeadKeySize], const uint8_t nonce[12
   if (n != 0) Check(EVP_CipherUpdate(ctx, out, &len, ciphertext.data(), Len(n)));
   Check(EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, kAeadTagSize, tag));
   if (EVP_CipherFinal_ex(ctx, out + n, &len) != 1) {
-    SecureZero(out, n);  // OpenSSL decrypts before it verifies: withdraw the plaintext
+    if (n != 0) SecureZero(out, n);  // OpenSSL decrypts before it verifies: withdraw it
     return false;
   }
   return true;
@@ -115,7 +115,7 @@ bool XChaChaPolyOpen(const uint8_t key[kAeadKeySize], const uint8_t nonce[kXNonc
   if (crypto_aead_xchacha20poly1305_ietf_decrypt(out, nullptr, nullptr, ciphertext.data(),
                                                  ciphertext.size(), ad.data(), ad.size(), nonce,
                                                  key) != 0) {
-    SecureZero(out, ciphertext.size() - kAeadTagSize);
+    if (ciphertext.size() != kAeadTagSize) SecureZero(out, ciphertext.size() - kAeadTagSize);
     return false;
   }
   return true;

@@ -125,7 +125,7 @@ void Hmac(uint8_t out[kBlake2sSize], ByteSpan key, ByteSpan data) {
   uint8_t k[kBlake2sBlock] = {};
   if (key.size() > kBlake2sBlock) {
     Hash(k, {key});
-  } else {
+  } else if (!key.empty()) {  // an empty span's data() may be null
     std::memcpy(k, key.data(), key.size());
   }
   uint8_t pad[kBlake2sBlock];

@@ -17,6 +17,7 @@ namespace dlog::crypto {
 namespace {
 
 Bytes H(std::string_view hex) {
+  if (hex.empty()) return {};  // FromHex("") hands libsodium a null buffer
   auto b = FromHex(hex);
   EXPECT_TRUE(b.has_value()) << hex;
   return b.value_or(Bytes{});
@@ -24,7 +25,7 @@ Bytes H(std::string_view hex) {
 
 Bytes RandomBytes(Rng& rng, size_t n) {
   Bytes b(n);
-  rng.Fill(b);
+  if (n != 0) rng.Fill(b);  // SeededRng::Fill passes data() to libsodium, null when empty
   return b;
 }
 

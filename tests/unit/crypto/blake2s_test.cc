@@ -30,7 +30,7 @@ Bytes Blake(ByteSpan data, size_t out_len = kBlake2sSize, ByteSpan key = {}) {
 
 Bytes RandomBytes(Rng& rng, size_t n) {
   Bytes b(n);
-  rng.Fill(b);
+  if (n != 0) rng.Fill(b);  // SeededRng::Fill passes data() to libsodium, null when empty
   return b;
 }
 

@@ -17,7 +17,7 @@ namespace {
 
 Bytes RandomBytes(Rng& rng, size_t n) {
   Bytes b(n);
-  rng.Fill(b);
+  if (n != 0) rng.Fill(b);  // SeededRng::Fill passes data() to libsodium, null when empty
   return b;
 }
 
