@@ -39,14 +39,15 @@ struct TunOptions {
 // Reusable packet buffers for one reader: kTunBatch slots of kTunMaxPacket bytes.
 class PacketBatch {
  public:
-  PacketBatch() : data_(kTunBatch * kTunMaxPacket), sizes_(kTunBatch) {}
+  // The buffer is left uninitialised: pages are touched only as packets fill them.
+  PacketBatch() : data_(new uint8_t[kTunBatch * kTunMaxPacket]), sizes_(kTunBatch) {}
   size_t size() const { return count_; }
-  ByteSpan packet(size_t i) const { return {data_.data() + i * kTunMaxPacket, sizes_[i]}; }
+  ByteSpan packet(size_t i) const { return {data_.get() + i * kTunMaxPacket, sizes_[i]}; }
 
  private:
   friend class Tun;
-  MutableByteSpan slot(size_t i) { return {data_.data() + i * kTunMaxPacket, kTunMaxPacket}; }
-  Bytes data_;
+  MutableByteSpan slot(size_t i) { return {data_.get() + i * kTunMaxPacket, kTunMaxPacket}; }
+  std::unique_ptr<uint8_t[]> data_;
   std::vector<size_t> sizes_;
   size_t count_ = 0;
 };
