@@ -13,6 +13,7 @@ std::string ToHex(ByteSpan bytes) {
 
 std::optional<Bytes> FromHex(std::string_view hex) {
   if (hex.size() % 2 != 0) return std::nullopt;
+  if (hex.empty()) return Bytes{};
   Bytes out(hex.size() / 2);
   size_t len = 0;
   const char* end = nullptr;
@@ -31,6 +32,7 @@ std::string ToBase64(ByteSpan bytes) {
 }
 
 std::optional<Bytes> FromBase64(std::string_view b64) {
+  if (b64.empty()) return Bytes{};
   Bytes out(b64.size() * 3 / 4 + 3);
   size_t len = 0;
   const char* end = nullptr;
