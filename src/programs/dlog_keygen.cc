@@ -3,6 +3,8 @@
 //   dlog-keygen genkey            print a new private key
 //   dlog-keygen pubkey < private  print the public key of a private key
 //   dlog-keygen genpsk            print a new preshared key
+//   dlog-keygen genpq FILE        write a PQ (ML-KEM) secret key file, print its public key
+//   dlog-keygen pqpubkey FILE     print the public key of a PQ secret key file
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,6 +15,7 @@
 #include "base/hex.h"
 #include "base/rng.h"
 #include "crypto/x25519.h"
+#include "pq/keys.h"
 
 namespace {
 
@@ -23,6 +26,11 @@ constexpr const char* kUsage =
     "  genkey   print a new Curve25519 private key (base64) on stdout\n"
     "  pubkey   read a private key (base64) on stdin, print its public key\n"
     "  genpsk   print a new random 32-byte preshared key (base64)\n"
+    "  genpq [--algorithm kyber1024|kyber768] FILE\n"
+    "           write a new post-quantum secret key to FILE (mode 0600) and print its\n"
+    "           public key (one line, for the peer's configuration)\n"
+    "  pqpubkey FILE\n"
+    "           print the public key of a post-quantum secret key file\n"
     "\n"
     "Example:  dlog-keygen genkey | tee private.key | dlog-keygen pubkey > public.key\n"
     "Private keys are secrets: keep them in files of mode 0600 (umask 077).\n";
@@ -62,9 +70,46 @@ int PubKey() {
   return 0;
 }
 
+// genpq / pqpubkey: the post-quantum key pair of the PSK exchange (docs/PQ.md).
+int PqCommand(int argc, char** argv) {
+  using namespace dlog::pq;
+  const std::string cmd = argv[1];
+  Algorithm algorithm = kDefaultAlgorithm;
+  int i = 2;
+  if (cmd == "genpq" && argc == 5 && std::string(argv[2]) == "--algorithm") {
+    auto a = AlgorithmFromName(argv[3]);
+    if (!a) {
+      std::fprintf(stderr, "dlog-keygen genpq: --algorithm: expected kyber1024 or kyber768\n");
+      return 1;
+    }
+    algorithm = *a;
+    i = 4;
+  }
+  if (argc != i + 1) {
+    std::fputs(kUsage, stderr);
+    return 1;
+  }
+  dlog::Result<KeyPair> kp = dlog::Status::Error("");
+  if (cmd == "genpq") {
+    dlog::SystemRng rng;
+    kp = GenerateKeyPair(algorithm, rng);
+    if (dlog::Status s = WriteSecretKeyFile(argv[i], *kp); !s.ok()) kp = s;
+  } else {
+    kp = ReadSecretKeyFile(argv[i]);
+  }
+  if (!kp.ok()) {
+    std::fprintf(stderr, "dlog-keygen %s: %s\n", cmd.c_str(), kp.error().c_str());
+    return 1;
+  }
+  std::cout << FormatPublicKey({kp->algorithm, kp->public_key}) << "\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc >= 2 && (std::string(argv[1]) == "genpq" || std::string(argv[1]) == "pqpubkey"))
+    return PqCommand(argc, argv);
   if (argc != 2) {
     std::fputs(kUsage, argc == 1 ? stdout : stderr);
     return argc == 1 ? 0 : 1;
