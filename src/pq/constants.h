@@ -62,6 +62,9 @@ inline constexpr uint32_t kRetransmitJitterMaxMs = 250;
 // An initiation not completed this long after it began is abandoned; a new one (fresh
 // ephemeral key) starts at once.
 inline constexpr seconds kHandshakeAbort{90};
+// An InitConf unacknowledged this long is given up for a new initiation: the responder
+// may have restarted and lost its biscuit key (a fresh InitHello always works).
+inline constexpr seconds kInitConfAbort{15};
 // The responder answers a byte-identical InitHello / InitConf again only within this
 // window after it first answered it (a retransmission); later it is a replay.
 inline constexpr seconds kRetransmitWindow = kHandshakeAbort;

@@ -27,6 +27,7 @@ struct Initiation {
   uint32_t msg_id = 0;
   std::vector<Bytes> fragments;  // what we (re)send, cookie fields current
   TimePoint started;
+  TimePoint conf_sent;  // when the stage became kConf
   TimePoint next_retransmit;
   TimePoint last_immediate;  // last out-of-schedule resend (collision fast path)
   Duration delay{};
@@ -39,6 +40,10 @@ struct HelloRecord {
   TimePoint first_seen;
   bool completed;
 };
+
+bool ConfExpired(const Initiation& in, TimePoint now) {
+  return in.stage == Initiation::Stage::kConf && now - in.conf_sent >= kInitConfAbort;
+}
 
 struct Peer {
   PeerId id;
@@ -266,6 +271,7 @@ void Exchange::State::HandleRespHello(const wg::Endpoint& from, ByteSpan body, T
   Bytes conf;
   in.keys = CreateInitConf(ctx(), in.hs, body, conf);
   in.stage = Initiation::Stage::kConf;
+  in.conf_sent = now;
   p->endpoint = from;
   in.type = MsgType::kInitConf;
   in.fragments = Frame(*p, MsgType::kInitConf, conf, now, &in.msg_id);
@@ -319,16 +325,19 @@ void Exchange::State::HandleCookieReply(ByteSpan d, TimePoint now) {
 // --- responder ------------------------------------------------------------------------
 
 // True when the InitHello from `p` must be dropped because our own initiation wins.
+// An initiation already awaiting EmptyData always yields: the peer initiating instead of
+// acknowledging means it lost our exchange (a restart) or its timer fired meanwhile; in
+// both cases the peer's exchange completing last leaves both sides on its key.
 bool Exchange::State::ResolveCollision(Peer& p, TimePoint now, Output& out) {
   if (!p.init) return false;
-  if (std::memcmp(me.pid.data(), p.keys.pid.data(), kPeerIdSize) > 0) {
-    Abandon(p);  // the larger peer id yields, and tries again only if the other stalls
+  const bool awaiting_ack = p.init->stage == Initiation::Stage::kConf;
+  if (awaiting_ack || std::memcmp(me.pid.data(), p.keys.pid.data(), kPeerIdSize) > 0) {
+    Abandon(p);  // and try again only if the other stalls
     p.next_initiation = now + kRetransmitMax;
     return false;
   }
   ++counters.collisions;
-  if (p.init->stage == Initiation::Stage::kHello &&
-      now - p.init->last_immediate >= kRetransmitBegin) {
+  if (now - p.init->last_immediate >= kRetransmitBegin) {
     p.init->last_immediate = now;
     Retransmit(p, now, out);
   }
@@ -462,7 +471,7 @@ void Exchange::State::TickPeer(Peer& p, TimePoint now, Output& out) {
     EmitRandom(p, PskSource::kRandomStale, out);
     ++counters.stale_psks;
   }
-  if (p.init && now - p.init->started >= kHandshakeAbort) {
+  if (p.init && (now - p.init->started >= kHandshakeAbort || ConfExpired(*p.init, now))) {
     Abandon(p);
     p.next_initiation = now;
   }
@@ -479,6 +488,8 @@ TimePoint Exchange::State::PeerDeadline(const Peer& p) const {
   if (p.has_pq_psk && p.last_exchange) t = std::min(t, *p.last_exchange + StaleAfter());
   if (p.init) {
     t = std::min({t, p.init->next_retransmit, p.init->started + kHandshakeAbort});
+    if (p.init->stage == Initiation::Stage::kConf)
+      t = std::min(t, p.init->conf_sent + kInitConfAbort);
   } else if (p.endpoint) {
     t = std::min(t, p.next_initiation);
   }

@@ -29,7 +29,9 @@
 //   exchange it initiated, or 13/12 epoch after the last one it answered. When both
 //   initiate at once, the side with the smaller peer id (lhash("peer id", spk), compared
 //   as bytes) keeps its initiation and drops the other's InitHello; the larger side
-//   abandons its own and answers. Exchanges completed out of order cannot leave the two
+//   abandons its own and answers. An initiation already awaiting EmptyData always yields
+//   (the peer may have restarted and lost our exchange), and one unacknowledged for
+//   kInitConfAbort starts afresh. Exchanges completed out of order cannot leave the two
 //   sides on different keys: an InitConf whose biscuit was issued before the peer's
 //   latest installed key is refused.
 //

@@ -250,6 +250,66 @@ TEST(Exchange, SurvivesLossDuplicationAndReorderingReplayableFromSeed) {
   }
 }
 
+// A side restarts (new biscuit keys, no memory of the exchange in flight), at every
+// moment of an exchange: the two are back on one key within a few seconds.
+TEST(Exchange, RecoversFromARestartAtAnyMomentOfAnExchange) {
+  for (bool restart_b : {false, true}) {
+    for (int delay_ms = 0; delay_ms <= 6; ++delay_ms) {
+      Pair p(Opts(), Opts(), true, true, 40 + delay_ms);
+      p.net.set_faults({0, 0, 1, 1});
+      p.net.RunFor(12s);
+      ASSERT_TRUE(p.Agree());
+      // Run into the next exchange, then restart one side delay_ms into it.
+      auto hellos = [&] {
+        return p.a.ex->counters().init_hellos_sent + p.b.ex->counters().init_hellos_sent;
+      };
+      const uint64_t before = hellos();
+      while (hellos() == before) p.net.RunFor(1ms);
+      p.net.RunFor(std::chrono::milliseconds(delay_ms));
+      Node& n = restart_b ? p.b : p.a;
+      auto fresh = Exchange::Create(n.keys.pk, crypto::MlKemDecapsKey(n.keys.sk), n.rng, Opts(),
+                                    p.net.now());
+      ASSERT_TRUE(fresh.ok());
+      n.ex = std::move(*fresh);
+      Output out;
+      PeerId id = n.Add(restart_b ? p.a : p.b, true, p.net.now(), out);
+      ASSERT_EQ(id, restart_b ? p.pb : p.pa);
+      p.net.Collect(n, out);
+      p.net.RunFor(3s);
+      EXPECT_TRUE(p.Agree()) << "restart " << (restart_b ? "b" : "a") << " after " << delay_ms
+                             << " ms";
+    }
+  }
+}
+
+// The responder restarts while the initiator waits for its EmptyData, and cannot
+// initiate itself (it has no endpoint for the initiator): the initiator gives up the
+// InitConf after kInitConfAbort and starts afresh.
+TEST(Exchange, RecoversWhenAResponderOnlyPeerRestartsDuringInitConf) {
+  Pair p;  // b knows no endpoint for a
+  bool drop_empty = false;
+  p.net.set_filter([&](const wg::Endpoint&, const wg::Endpoint&, ByteSpan d) {
+    return !(drop_empty && d[0] == uint8_t(MsgType::kEmptyData));
+  });
+  p.net.RunFor(1s);
+  ASSERT_TRUE(p.Agree());
+  drop_empty = true;
+  p.net.RunFor(5s);  // the next exchange: b installs, a waits for the EmptyData
+  ASSERT_TRUE(p.a.ex->GetPeerStatus(p.pa)->awaiting_empty_data);
+  auto fresh = Exchange::Create(p.b.keys.pk, crypto::MlKemDecapsKey(p.b.keys.sk), p.b.rng, Opts(),
+                                p.net.now());
+  p.b.ex = std::move(*fresh);
+  Output out;
+  p.b.Add(p.a, false, p.net.now(), out);
+  p.net.Collect(p.b, out);
+  drop_empty = false;
+  p.net.RunFor(kInitConfAbort - 1s);
+  EXPECT_FALSE(p.Agree()) << "a still retransmits an InitConf b cannot open";
+  EXPECT_GT(p.b.ex->counters().auth_failed, 0u);
+  p.net.RunFor(2s);
+  EXPECT_TRUE(p.Agree());
+}
+
 TEST(Exchange, RejectsBadPeerConfiguration) {
   Pair p;
   Output out;
