@@ -418,8 +418,8 @@ void Exchange::State::HandleInitConf(const wg::Endpoint& from, ByteSpan body, Ti
     ++counters.replayed;
     return;
   }
-  for (auto& [d, rec] : hellos)
-    if (rec.peer == p.id && rec.sidi == r->sidi) rec.completed = true;
+  for (const Digest& d : p.hello_digests)
+    if (HelloRecord& rec = hellos.at(d); rec.sidi == r->sidi) rec.completed = true;
   Bytes empty = CreateEmptyData(r->sidi, r->keys);
   std::vector<Bytes> frags = Frame(p, MsgType::kEmptyData, empty, now, nullptr);
   Emit(frags, from, out);
