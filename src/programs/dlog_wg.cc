@@ -13,7 +13,8 @@
 // Threads: TUN reader (TUN → Device::HandleTunPacket → sendmmsg), UDP reader
 // (recvmmsg → Device::HandleDatagram → TUN write + sends), timer (Device::Tick at
 // NextDeadline, at least every 250 ms), UAPI server; the main thread waits for a signal
-// or a shutdown request.
+// or a shutdown request. The TUN is opened with IFF_VNET_HDR and TSO/USO offloads
+// (net/tun_offload_io.h) unless DLOG_WG_DISABLE_TUN_OFFLOAD=1 or the kernel refuses.
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -37,6 +38,7 @@
 #include "base/log.h"
 #include "base/rng.h"
 #include "net/tun.h"
+#include "net/tun_offload_io.h"
 #include "net/uapi_device.h"
 #include "net/uapi_server.h"
 #include "net/udp.h"
@@ -174,6 +176,12 @@ class Daemon {
   Status Start() {
     stop_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (stop_fd_ < 0) return Status::Error("eventfd failed");
+    if (net::HasVnetHdr(tun_->fd())) {  // opened by OpenTun below, here or in the parent
+      auto io = net::TunOffloadIo::Attach(tun_->fd());
+      if (!io.ok()) return io.status();
+      offload_ = std::move(*io);
+      DLOG_INFO("tun: virtio-net header, offloads 0x%x", offload_->offloads());
+    }
     if (Status s = bind_.Open(); !s.ok()) return s;
     if (Status s = server_.Start(); !s.ok()) return s;
     threads_.emplace_back([this] { TunLoop(); });
@@ -208,9 +216,20 @@ class Daemon {
     stopping_ = true;
     bind_.Close();
     tun_->Shutdown();
+    if (offload_) offload_->Shutdown();
     PokeTimer();
     for (std::thread& t : threads_) t.join();
     server_.Stop();
+    if (offload_) {
+      const net::TunOffloadStats& st = offload_->stats();
+      DLOG_INFO(
+          "tun offload: %llu reads (%llu super) -> %llu packets, %llu malformed; "
+          "%llu packets -> %llu writes (%llu super), %llu write errors",
+          (unsigned long long)st.reads, (unsigned long long)st.gso_reads,
+          (unsigned long long)st.read_packets, (unsigned long long)st.read_malformed,
+          (unsigned long long)st.written_packets, (unsigned long long)st.writes,
+          (unsigned long long)st.gso_writes, (unsigned long long)st.write_errors);
+    }
   }
 
   void PokeTimer() {
@@ -223,9 +242,13 @@ class Daemon {
 
   // Sends the datagrams and writes the TUN packets of `out`, then clears it.
   void Flush(wg::Output& out, std::vector<net::Outgoing>& sends, net::SendScratch& scratch) {
-    for (size_t i = 0; i < out.tun_packet_count(); ++i) {
-      if (Status s = tun_->Write(0, out.tun_packet(i)); !s.ok())
-        DLOG_DEBUG("tun: %s", s.message().c_str());
+    if (offload_) {
+      WriteTunOffload(out);
+    } else {
+      for (size_t i = 0; i < out.tun_packet_count(); ++i) {
+        if (Status s = tun_->Write(0, out.tun_packet(i)); !s.ok())
+          DLOG_DEBUG("tun: %s", s.message().c_str());
+      }
     }
     sends.clear();
     for (size_t i = 0; i < out.datagram_count(); ++i)
@@ -240,7 +263,44 @@ class Daemon {
     Flush(out, sends, scratch);
   }
 
+  // Writes out's TUN packets through the offload path, TCP runs coalesced.
+  void WriteTunOffload(const wg::Output& out) {
+    thread_local net::TunWriteScratch scratch;
+    thread_local std::vector<ByteSpan> packets;
+    packets.clear();
+    for (size_t i = 0; i < out.tun_packet_count(); ++i) packets.push_back(out.tun_packet(i));
+    if (packets.empty()) return;
+    if (Status s = offload_->Write(packets, scratch); !s.ok())
+      DLOG_DEBUG("tun: %s", s.message().c_str());
+  }
+
+  // TunLoop for a TUN in virtio-net-header mode: super-packets arrive split.
+  void TunOffloadLoop() {
+    net::PacketList batch;
+    wg::Output out;
+    std::vector<net::Outgoing> sends;
+    net::SendScratch scratch;
+    while (!stopping_) {
+      auto r = offload_->Read(net::kTunMaxPacket, batch);
+      if (!r.ok()) {
+        DLOG_ERROR("tun: %s", r.error().c_str());
+        RequestStop("TUN read failed");
+        return;
+      }
+      if (*r == net::Tun::ReadResult::kShutdown) return;
+      if (*r == net::Tun::ReadResult::kDeleted) {
+        RequestStop("interface deleted");
+        return;
+      }
+      TimePoint now = clock_.Now();
+      WallTime wall = clock_.WallNow();
+      for (size_t i = 0; i < batch.size(); ++i) device_.HandleTunPacket(batch[i], now, wall, out);
+      Flush(out, sends, scratch);
+    }
+  }
+
   void TunLoop() {
+    if (offload_) return TunOffloadLoop();
     net::PacketBatch batch;
     wg::Output out;
     std::vector<net::Outgoing> sends;
@@ -310,6 +370,7 @@ class Daemon {
   SystemClock clock_;
   SystemRng rng_;
   std::unique_ptr<net::Tun> tun_;
+  std::unique_ptr<net::TunOffloadIo> offload_;  // set when the TUN has IFF_VNET_HDR
   wg::Device device_;
   net::UdpBind bind_;
   net::SendScratch send_scratch_uapi_;
@@ -327,6 +388,20 @@ Result<std::unique_ptr<net::Tun>> OpenTun(const std::string& name) {
   if (auto fd = EnvFd("WG_TUN_FD")) {
     if (*fd < 0) return Status::Error("bad WG_TUN_FD");
     return net::Tun::FromFd(*fd);
+  }
+  if (!EnvIs("DLOG_WG_DISABLE_TUN_OFFLOAD", "1")) {
+    std::string actual;
+    if (auto fd = net::OpenVnetTun(name, actual); fd.ok()) {
+      auto tun = net::Tun::FromFd(*fd);
+      if (!tun.ok()) {
+        close(*fd);
+        return tun.status();
+      }
+      if (Status s = (*tun)->SetMtu(net::kTunDefaultMtu); !s.ok()) return s;
+      return tun;
+    } else {
+      DLOG_INFO("tun: no virtio-net header (%s); without offloads", fd.error().c_str());
+    }
   }
   return net::Tun::Create(name, net::TunOptions{});
 }
