@@ -171,7 +171,7 @@ struct DeviceCounters {
   uint64_t decrypt_failed = 0;     // transport data whose AEAD tag does not verify
   uint64_t replayed = 0;           // transport counter replayed, too old or too large
   uint64_t disallowed_source = 0;  // inner source address not in the peer's allowed IPs
-  uint64_t bad_inner_packet = 0;   // decrypted payload not IPv4/IPv6 or bad length
+  uint64_t bad_inner_packet = 0;   // TUN or decrypted packet not IPv4/IPv6, or bad length
   uint64_t no_route = 0;           // TUN packet whose destination maps to no peer
   uint64_t no_endpoint = 0;        // something to send to a peer without an endpoint
   uint64_t staged_overflow = 0;    // oldest staged packet dropped (queue full)

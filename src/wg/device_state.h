@@ -50,14 +50,32 @@ class LoadMeter {
   std::optional<TimePoint> under_load_until_;
 };
 
-#define DLOG_WG_DEVICE_COUNTERS(X)                                                               \
-  X(bad_size)                                                                                    \
-  X(bad_mac1)                                                                                    \
-  X(rate_limited) X(handshake_failed) X(handshake_replay) X(handshake_state) X(bad_cookie_reply) \
-      X(unknown_index) X(expired_keypair) X(decrypt_failed) X(replayed) X(disallowed_source)     \
-          X(bad_inner_packet) X(no_route) X(no_endpoint) X(staged_overflow) X(staged_expired)    \
-              X(no_identity) X(cookie_replies_sent) X(initiations_sent) X(responses_sent)        \
-                  X(handshakes_completed) X(keepalives_sent)
+// clang-format off
+#define DLOG_WG_DEVICE_COUNTERS(X) \
+  X(bad_size) \
+  X(bad_mac1) \
+  X(rate_limited) \
+  X(handshake_failed) \
+  X(handshake_replay) \
+  X(handshake_state) \
+  X(bad_cookie_reply) \
+  X(unknown_index) \
+  X(expired_keypair) \
+  X(decrypt_failed) \
+  X(replayed) \
+  X(disallowed_source) \
+  X(bad_inner_packet) \
+  X(no_route) \
+  X(no_endpoint) \
+  X(staged_overflow) \
+  X(staged_expired) \
+  X(no_identity) \
+  X(cookie_replies_sent) \
+  X(initiations_sent) \
+  X(responses_sent) \
+  X(handshakes_completed) \
+  X(keepalives_sent)
+// clang-format on
 
 struct AtomicCounters {
 #define DLOG_WG_DECLARE(name) std::atomic<uint64_t> name{0};
