@@ -227,6 +227,10 @@ void Exchange::State::StartInitiation(Peer& p, TimePoint now, Output& out) {
     p.next_initiation = now + opt.rekey_interval;
     return;
   }
+  if (by_sidi.count(hs->sidi)) {  // 2^-32: another initiation holds this sidi
+    p.next_initiation = now + kRetransmitBegin;
+    return;
+  }
   Initiation in;
   in.hs = std::move(*hs);
   in.started = now;
