@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <sys/socket.h>
@@ -164,7 +165,10 @@ Status UapiServer::Start() {
   // Unlinking a socket file changes its link count (IN_ATTRIB); the inode itself lives on.
   if (inotify_add_watch(inotify_fd_, path_.c_str(), IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF) < 0)
     return Status::Error(Errno("inotify_add_watch " + path_));
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "wg-uapi");
+    Run();
+  });
   return Status::Ok();
 }
 

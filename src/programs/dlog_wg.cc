@@ -17,6 +17,7 @@
 // (net/tun_offload_io.h) unless DLOG_WG_DISABLE_TUN_OFFLOAD=1 or the kernel refuses.
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
@@ -130,6 +131,14 @@ int Daemonize(char** argv, int tun_fd, int uapi_fd) {
     setenv("WG_UAPI_FD", "4", 1);
     setenv("WG_PROCESS_FOREGROUND", "1", 1);
     setenv("DLOG_WG_READY_FD", "5", 1);
+    // Through the resolved path, not /proc/self/exe, so the process keeps its name
+    // ("dlog-wg", not "exe") for ps, pidof and pgrep.
+    char self[4096];
+    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (len > 0) {
+      self[len] = '\0';
+      execve(self, argv, environ);
+    }
     execve("/proc/self/exe", argv, environ);
     _exit(kExitSetupFailed);
   }
@@ -184,9 +193,9 @@ class Daemon {
     }
     if (Status s = bind_.Open(); !s.ok()) return s;
     if (Status s = server_.Start(); !s.ok()) return s;
-    threads_.emplace_back([this] { TunLoop(); });
-    threads_.emplace_back([this] { UdpLoop(); });
-    threads_.emplace_back([this] { TimerLoop(); });
+    threads_.emplace_back([this] { Named("wg-tun", [this] { TunLoop(); }); });
+    threads_.emplace_back([this] { Named("wg-udp", [this] { UdpLoop(); }); });
+    threads_.emplace_back([this] { Named("wg-timer", [this] { TimerLoop(); }); });
     return Status::Ok();
   }
 
@@ -200,6 +209,13 @@ class Daemon {
   }
 
  private:
+  // Runs `body` with the calling thread named `name` (top -H, perf, gdb).
+  template <typename F>
+  static void Named(const char* name, F body) {
+    pthread_setname_np(pthread_self(), name);
+    body();
+  }
+
   static wg::DeviceOptions DeviceOptionsFor(const net::Tun& tun) {
     wg::DeviceOptions o;
     if (auto mtu = tun.Mtu(); mtu.ok()) o.mtu = *mtu;
