@@ -1,6 +1,9 @@
 // Helpers shared by the log layer's tests.
 #pragma once
 
+#include <gtest/gtest.h>
+
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -8,6 +11,16 @@
 #include "log/record.h"
 
 namespace dlog::log::testing {
+
+// The value of a Result that must be OK (aborts the test binary otherwise).
+template <typename T>
+T Take(Result<T> r) {
+  if (!r.ok()) {
+    ADD_FAILURE() << r.error();
+    std::abort();
+  }
+  return std::move(r.value());
+}
 
 inline Bytes B(const std::string& s) { return Bytes(s.begin(), s.end()); }
 
