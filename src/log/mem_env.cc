@@ -153,7 +153,13 @@ Result<std::shared_ptr<Inode>> MemEnv::ParentOf(const std::string& path, std::st
   return parent;
 }
 
-Status MemEnv::WriteCheck() const {
+Status MemEnv::WriteCheck() {
+  if (fail_after_ == 0) {
+    fail_writes_ = true;
+    fail_after_ = -1;
+  } else if (fail_after_ > 0) {
+    --fail_after_;
+  }
   return fail_writes_ ? Status::Error("injected write failure") : Status::Ok();
 }
 
@@ -301,6 +307,8 @@ Status MemEnv::SyncDir(const std::string& dir) {
 void MemEnv::Crash(const KeepUnsynced& keep) {
   std::lock_guard lock(mu_);
   ++generation_;
+  fail_writes_ = false;
+  fail_after_ = -1;
   CrashDir(*root_, "/", keep);
 }
 
@@ -317,6 +325,11 @@ Status MemEnv::CorruptFile(const std::string& path, uint64_t offset, uint8_t mas
 void MemEnv::SetFailWrites(bool fail) {
   std::lock_guard lock(mu_);
   fail_writes_ = fail;
+}
+
+void MemEnv::FailWritesAfter(uint64_t calls) {
+  std::lock_guard lock(mu_);
+  fail_after_ = int64_t(calls);
 }
 
 uint64_t MemEnv::file_syncs() const {

@@ -55,6 +55,9 @@ class MemEnv final : public Env {
 
   // While set, Append, Sync, SyncDir, Truncate, Rename, Create* and Remove* fail.
   void SetFailWrites(bool fail);
+  // Lets `calls` more of those succeed, then sets SetFailWrites(true): a power cut in
+  // the middle of an operation, when followed by Crash(). Crash() clears both.
+  void FailWritesAfter(uint64_t calls);
 
   uint64_t file_syncs() const;  // WritableFile::Sync calls that succeeded
   uint64_t dir_syncs() const;
@@ -68,12 +71,13 @@ class MemEnv final : public Env {
   std::shared_ptr<Inode> Lookup(const std::string& path) const;  // requires mu_
   Result<std::shared_ptr<Inode>> ParentOf(const std::string& path, std::string* leaf) const;
   Result<std::unique_ptr<WritableFile>> OpenWritable(const std::string& path, bool truncate);
-  Status WriteCheck() const;  // requires mu_
+  Status WriteCheck();  // requires mu_; counts down fail_after_
 
   mutable std::mutex mu_;
   std::shared_ptr<Inode> root_;
   uint64_t generation_ = 0;  // bumped by Crash; handles from older generations fail
   bool fail_writes_ = false;
+  int64_t fail_after_ = -1;  // -1: no countdown
   uint64_t file_syncs_ = 0;
   uint64_t dir_syncs_ = 0;
 };
