@@ -1,5 +1,5 @@
 // AllowedIps: cryptokey routing table. Longest-prefix match over IPv4 and IPv6 from an
-// address to a peer, as WireGuard's allowed-IPs (a binary/compressed trie per family).
+// address to a peer, as WireGuard's allowed-IPs (a path-compressed multibit trie per family).
 //
 // Not thread-safe: readers and writers are serialised by the owner (the device takes a
 // shared lock for lookups and an exclusive one for changes).
