@@ -20,6 +20,7 @@
 #include <cassert>
 #include <string_view>
 #include <tuple>
+#include <utility>
 
 #include "base/bytes.h"
 
@@ -36,6 +37,17 @@ int MaxBits(bool v6) { return v6 ? 128 : 32; }
 Key KeyOf(bool v6, const uint8_t* addr) {
   if (!v6) return Key{{uint64_t{LoadBE32(addr)} << 32, 0}};
   return Key{{LoadBE64(addr), LoadBE64(addr + 8)}};
+}
+
+std::array<uint8_t, 16> AddrOf(const Key& k, bool v6) {
+  std::array<uint8_t, 16> a{};
+  if (v6) {
+    StoreBE64(a.data(), k.w[0]);
+    StoreBE64(a.data() + 8, k.w[1]);
+  } else {
+    StoreBE32(a.data(), uint32_t(k.w[0] >> 32));
+  }
+  return a;
 }
 
 uint64_t WordMask(int bits) {
@@ -99,8 +111,8 @@ struct AllowedIps::Node {
     return int(std::count_if(std::begin(child), std::end(child), [](auto& c) { return !!c; }));
   }
 
-  // Sets slot to peer; returns whether the slot was empty.
-  bool Set(int slot, PeerId peer);
+  // Sets slot to peer; returns the peer it held before, if any.
+  std::optional<PeerId> Set(int slot, PeerId peer);
   void Unset(int slot);
   IpPrefix PrefixAt(int slot, bool v6) const;
 
@@ -110,7 +122,6 @@ struct AllowedIps::Node {
   static bool Collapse(Ptr& slot);
   // Removes every prefix of `peer` below `slot`; returns how many.
   static size_t RemoveAllOf(Ptr& slot, PeerId peer);
-  static void CollectOf(const Node* n, bool v6, PeerId peer, std::vector<IpPrefix>& out);
   static size_t Count(const Node* n);
 
   Key key;   // the first `depth` bits; the rest zero
@@ -122,15 +133,12 @@ struct AllowedIps::Node {
   Ptr child[kFanout];
 };
 
-bool AllowedIps::Node::Set(int slot, PeerId peer) {
+std::optional<PeerId> AllowedIps::Node::Set(int slot, PeerId peer) {
   const size_t i = PeerIndex(slot);
-  if (Has(slot)) {
-    peers[i] = peer;
-    return false;
-  }
+  if (Has(slot)) return std::exchange(peers[i], peer);
   peers.insert(peers.begin() + i, peer);
   prefixes |= 1u << slot;
-  return true;
+  return std::nullopt;
 }
 
 void AllowedIps::Node::Unset(int slot) {
@@ -178,14 +186,6 @@ size_t AllowedIps::Node::RemoveAllOf(Ptr& slot, PeerId peer) {
   return removed;
 }
 
-void AllowedIps::Node::CollectOf(const Node* n, bool v6, PeerId peer, std::vector<IpPrefix>& out) {
-  if (!n) return;
-  for (int s = 0; s < 32; ++s) {
-    if (n->Has(s) && n->PeerAt(s) == peer) out.push_back(n->PrefixAt(s, v6));
-  }
-  for (const Ptr& c : n->child) CollectOf(c.get(), v6, peer, out);
-}
-
 size_t AllowedIps::Node::Count(const Node* n) {
   if (!n) return 0;
   size_t count = 1;
@@ -222,7 +222,22 @@ void AllowedIps::Insert(const IpPrefix& prefix, PeerId peer) {
   }
   if (!*slot) *slot = std::make_unique<Node>(home_key, home);
   const int l = bits - home;
-  size_ += (*slot)->Set(Slot(l, BitsAt(key, home, l)), peer);
+  const std::optional<PeerId> before = (*slot)->Set(Slot(l, BitsAt(key, home, l)), peer);
+  IpPrefix canonical = prefix;
+  canonical.addr = AddrOf(key, prefix.v6);
+  if (before) {
+    Unlist(*before, canonical);
+  } else {
+    ++size_;
+  }
+  listed_[peer].push_back(canonical);
+}
+
+void AllowedIps::Unlist(PeerId peer, const IpPrefix& canonical) {
+  auto it = listed_.find(peer);
+  if (it == listed_.end()) return;
+  std::erase(it->second, canonical);
+  if (it->second.empty()) listed_.erase(it);
 }
 
 bool AllowedIps::Remove(const IpPrefix& prefix, PeerId peer) {
@@ -243,6 +258,9 @@ bool AllowedIps::Remove(const IpPrefix& prefix, PeerId peer) {
   if (!n->Has(s) || n->PeerAt(s) != peer) return false;
   n->Unset(s);
   --size_;
+  IpPrefix canonical = prefix;
+  canonical.addr = AddrOf(key, prefix.v6);
+  Unlist(peer, canonical);
   if (Node::Collapse(*slot) && parent) Node::Collapse(*parent);
   return true;
 }
@@ -250,12 +268,14 @@ bool AllowedIps::Remove(const IpPrefix& prefix, PeerId peer) {
 void AllowedIps::RemovePeer(PeerId peer) {
   size_ -= Node::RemoveAllOf(root4_, peer);
   size_ -= Node::RemoveAllOf(root6_, peer);
+  listed_.erase(peer);
 }
 
 void AllowedIps::Clear() {
   root4_.reset();
   root6_.reset();
   size_ = 0;
+  listed_.clear();
 }
 
 std::optional<PeerId> AllowedIps::Lookup(bool v6, const uint8_t* addr) const {
@@ -275,13 +295,8 @@ std::optional<PeerId> AllowedIps::Lookup(bool v6, const uint8_t* addr) const {
 }
 
 std::vector<IpPrefix> AllowedIps::PrefixesOf(PeerId peer) const {
-  std::vector<IpPrefix> out;
-  Node::CollectOf(root4_.get(), false, peer, out);
-  Node::CollectOf(root6_.get(), true, peer, out);
-  std::sort(out.begin(), out.end(), [](const IpPrefix& a, const IpPrefix& b) {
-    return std::tie(a.v6, a.addr, a.bits) < std::tie(b.v6, b.addr, b.bits);
-  });
-  return out;
+  auto it = listed_.find(peer);
+  return it == listed_.end() ? std::vector<IpPrefix>{} : it->second;
 }
 
 size_t AllowedIps::size() const { return size_; }

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace dlog::wg {
@@ -42,8 +43,8 @@ class AllowedIps {
   void Clear();
   // Longest-prefix match of a single address (4 or 16 bytes, network order).
   std::optional<PeerId> Lookup(bool v6, const uint8_t* addr) const;
-  // The prefixes of one peer, in a stable order (for `wg show`): IPv4 before IPv6, each
-  // sorted by (address, bits), which puts a prefix before the longer ones inside it.
+  // The prefixes of one peer in insertion order, as `wg show` lists them (the kernel and
+  // wireguard-go keep a per-peer list; re-inserting a prefix moves it to the end).
   std::vector<IpPrefix> PrefixesOf(PeerId peer) const;
   size_t size() const;
   // Trie nodes, prefixes and branch points together; at most 2 * size(). For tests and
@@ -52,8 +53,11 @@ class AllowedIps {
 
  private:
   struct Node;
+  void Unlist(PeerId peer, const IpPrefix& canonical);
   std::unique_ptr<Node> root4_, root6_;
   size_t size_ = 0;
+  // Each peer's prefixes (host bits cleared) in insertion order, for PrefixesOf.
+  std::unordered_map<PeerId, std::vector<IpPrefix>> listed_;
 };
 
 }  // namespace dlog::wg

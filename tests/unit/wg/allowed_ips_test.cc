@@ -247,11 +247,10 @@ TEST(AllowedIps, KernelSelfTestPrefixesOfPeer) {
   std::vector<std::string> got;
   for (const IpPrefix& p : t.PrefixesOf(a)) got.push_back(p.ToString());
   const std::vector<std::string> want = {
-      "10.1.0.16/29",
-      "192.95.5.64/27",
+      // Insertion order, as `wg show` lists them.
+      "192.95.5.64/27", "2607:5300:6000:6b00::c05f:543/128",
+      "10.1.0.16/29",   "2607:5300:6d8a:6bf8:dab1:e000::/83",
       "2607:5000::/21",
-      "2607:5300:6000:6b00::c05f:543/128",
-      "2607:5300:6d8a:6bf8:dab1:e000::/83",
   };
   EXPECT_EQ(got, want);
   EXPECT_EQ(t.PrefixesOf(b), std::vector<IpPrefix>{P4(10, 1, 0, 0, 16)});
@@ -322,13 +321,10 @@ TEST(AllowedIps, ReinsertRepointsWithoutGrowing) {
 class NaiveAllowedIps {
  public:
   void Insert(IpPrefix p, PeerId peer) {
+    // Re-inserting a prefix moves it to the end of its (new) peer's list, as in the
+    // kernel and wireguard-go.
     p = Masked(p);
-    for (auto& [q, owner] : entries_) {
-      if (q == p) {
-        owner = peer;
-        return;
-      }
-    }
+    std::erase_if(entries_, [&](const auto& en) { return en.first == p; });
     entries_.push_back({p, peer});
   }
   bool Remove(IpPrefix p, PeerId peer) {
@@ -359,9 +355,6 @@ class NaiveAllowedIps {
     for (const auto& [p, owner] : entries_) {
       if (owner == peer) out.push_back(p);
     }
-    std::sort(out.begin(), out.end(), [](const IpPrefix& x, const IpPrefix& y) {
-      return std::tie(x.v6, x.addr, x.bits) < std::tie(y.v6, y.addr, y.bits);
-    });
     return out;
   }
   size_t size() const { return entries_.size(); }
