@@ -389,6 +389,9 @@ Status Partition::Truncate(Offset offset) {
                            "; truncate to a batch boundary");
     }
   }
+  // From here on records at or past `offset` may vanish at any step.
+  durable_ = std::min(durable_, offset);
+  high_watermark_ = std::min(high_watermark_, offset);
   while (segments_.size() > keep + 1) {
     if (Status s = RemoveSegmentLocked(segments_.size() - 1); !s.ok()) return s;
   }
