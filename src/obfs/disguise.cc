@@ -1,0 +1,398 @@
+#include "obfs/disguise.h"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+
+#include "pq/messages.h"
+
+namespace dlog::obfs {
+namespace {
+
+// Counter names, in the order of DisguiseCounters.
+#define DLOG_OBFS_COUNTERS(X)                                                                     \
+  X(sealed)                                                                                       \
+  X(stock_sent) X(decoys_sent) X(cover_sent) X(padding_bytes) X(oversize) X(shaping_dropped)      \
+      X(decoys_dropped) X(wire_bytes) X(opened) X(stock_received) X(chaff_received) X(drop_short) \
+          X(drop_prefix) X(drop_header) X(drop_tag) X(drop_stale) X(drop_replay) X(drop_stock)
+
+// Stock WireGuard (types 1–4, zero reserved bytes, their sizes) or a PQ exchange datagram.
+bool IsStockForm(ByteSpan d) {
+  if (pq::IsPqDatagram(d)) return true;
+  if (d.size() < 32 || d[1] != 0 || d[2] != 0 || d[3] != 0) return false;
+  switch (d[0]) {
+    case 1:
+      return d.size() == 148;
+    case 2:
+      return d.size() == 92;
+    case 3:
+      return d.size() == 64;
+    case 4:
+      return d.size() % 16 == 0;
+    default:
+      return false;
+  }
+}
+
+uint32_t UnixSeconds(WallTime wall) { return uint32_t(uint64_t(wall.unix_nanos / 1'000'000'000)); }
+
+}  // namespace
+
+struct Disguise::AtomicCounters {
+#define DLOG_OBFS_FIELD(name) std::atomic<uint64_t> name{0};
+  DLOG_OBFS_COUNTERS(DLOG_OBFS_FIELD)
+#undef DLOG_OBFS_FIELD
+};
+
+#define BUMP(name, n) c_->name.fetch_add((n), std::memory_order_relaxed)
+
+MutableByteSpan Output::Add(const wg::Endpoint& to, uint16_t from_port, size_t size) {
+  if (count_ == slots_.size()) slots_.emplace_back();
+  Slot& s = slots_[count_++];
+  if (s.buf.size() < size) s.buf.resize(size);
+  s.to = to;
+  s.from_port = from_port;
+  s.size = size;
+  return {s.buf.data(), size};
+}
+
+Disguise::Disguise(const ClusterSecret& secret, const Options& options, Rng& rng)
+    : o_(options),
+      keys_(DeriveKeys(secret)),
+      policy_(options.stock_peers, options.stock_roaming),
+      rng_(rng),
+      replay_(kReplayFilterCapacity, 2 * Duration(kMessageTimeWindow)),
+      c_(std::make_unique<AtomicCounters>()) {
+  if (sodium_init() < 0) std::abort();
+  if (o_.port_hopping)
+    hops_ = std::make_unique<PortHopSchedule>(keys_.hop, o_.port_min, o_.port_max, o_.hop_interval);
+  for (auto& s : sizes_) s.store(0, std::memory_order_relaxed);
+  sched_pool_.Seed(rng_);
+}
+
+Disguise::~Disguise() = default;
+
+void Disguise::EnsureSeeded(Output& out) {
+  if (out.pool_.seeded()) return;
+  std::lock_guard lock(rng_mu_);
+  out.pool_.Seed(rng_);
+}
+
+// --- routing and sizes -----------------------------------------------------------------
+
+Disguise::HopPorts Disguise::HopPortsAt(WallTime wall) const {
+  const int64_t e = hops_->EpochAt(wall);
+  std::lock_guard lock(hop_mu_);
+  if (hop_cache_.epoch != e)
+    hop_cache_ = {e, hops_->PortOf(e - 1), hops_->PortOf(e), hops_->PortOf(e + 1)};
+  return hop_cache_;
+}
+
+void Disguise::Route(const wg::Endpoint& to, bool hop, WallTime wall, wg::Endpoint& dest,
+                     uint16_t& from_port) const {
+  dest = to;
+  from_port = 0;
+  if (!hops_) return;
+  from_port = HopPortsAt(wall).current;
+  if (hop) dest.port = from_port;
+}
+
+size_t Disguise::ChoosePrefix(RandomPool& rng) const {
+  return kMinPrefix + rng.Uniform(kMaxPrefix - kMinPrefix + 1);
+}
+
+// Uniform in [padding_min, padding_max], narrowed so the datagram stays within
+// max_datagram (never below what fits).
+size_t Disguise::ChoosePadding(size_t base, RandomPool& rng) const {
+  if (!o_.random_padding) return 0;
+  const size_t room = o_.max_datagram > base ? o_.max_datagram - base : 0;
+  const size_t hi = std::min<size_t>(o_.padding_max, room);
+  const size_t lo = std::min<size_t>(o_.padding_min, hi);
+  return lo + rng.Uniform(uint32_t(hi - lo + 1));
+}
+
+void Disguise::RecordSize(size_t size) {
+  const uint64_t i = size_index_.fetch_add(1, std::memory_order_relaxed);
+  sizes_[i % kSizeHistory].store(uint16_t(std::min<size_t>(size, 0xffff)),
+                                 std::memory_order_relaxed);
+}
+
+size_t Disguise::SampleSize(RandomPool& rng) const {
+  const uint64_t n = std::min<uint64_t>(size_index_.load(std::memory_order_relaxed), kSizeHistory);
+  if (n == 0) return kMinDatagram + 32;
+  const size_t s = sizes_[rng.Uniform(uint32_t(n))].load(std::memory_order_relaxed);
+  return std::max(s, kMinDatagram);
+}
+
+// --- sealing -----------------------------------------------------------------------------
+
+SealSpec Disguise::PlanReal(ByteSpan inner, WallTime wall, RandomPool& rng, size_t& size) {
+  SealSpec s;
+  s.kind = KindOf(inner);
+  s.prefix_len = ChoosePrefix(rng);
+  s.time_s = UnixSeconds(wall);
+  const size_t base = SealedSize(s.kind, inner.size(), s.prefix_len, 0);
+  if (base > o_.max_datagram) BUMP(oversize, 1);
+  s.padding = ChoosePadding(base, rng);
+  size = base + s.padding;
+  return s;
+}
+
+SealSpec Disguise::PlanChaff(size_t wire_size, RandomPool& rng, size_t& size) const {
+  SealSpec s;
+  s.kind = Kind::kChaff;
+  s.prefix_len = ChoosePrefix(rng);
+  const size_t overhead = SealedSize(Kind::kChaff, 0, s.prefix_len, 0);
+  s.chaff_len = std::min(wire_size > overhead ? wire_size - overhead : 0, kMaxInner);
+  size = SealedSize(Kind::kChaff, s.chaff_len, s.prefix_len, 0);
+  return s;
+}
+
+Bytes Disguise::SealChaff(size_t wire_size, RandomPool& rng) {
+  size_t size = 0;
+  const SealSpec spec = PlanChaff(wire_size, rng, size);
+  Bytes b(size);
+  Seal(keys_, spec, {}, rng, b);
+  return b;
+}
+
+void Disguise::EmitChaff(const wg::Endpoint& to, bool hop, size_t wire_size, WallTime wall,
+                         Output& out) {
+  size_t size = 0;
+  const SealSpec spec = PlanChaff(wire_size, out.pool_, size);
+  wg::Endpoint dest;
+  uint16_t from_port;
+  Route(to, hop, wall, dest, from_port);
+  Seal(keys_, spec, {}, out.pool_, out.Add(dest, from_port, size));
+  BUMP(decoys_sent, 1);
+  BUMP(wire_bytes, size);
+}
+
+// --- sending -------------------------------------------------------------------------------
+
+void Disguise::Wrap(const wg::Endpoint& to, ByteSpan inner, TimePoint now, WallTime wall,
+                    Output& out) {
+  EnsureSeeded(out);
+  const PeerMode mode = policy_.ModeOf(to, now);
+  if (mode == PeerMode::kStock) {
+    MutableByteSpan dst = out.Add(to, 0, inner.size());
+    if (!inner.empty()) std::memcpy(dst.data(), inner.data(), inner.size());
+    BUMP(stock_sent, 1);
+    BUMP(wire_bytes, inner.size());
+    return;
+  }
+  if (inner.size() > kMaxInner - kMaxOverheadMessage) {  // cannot be framed: never from wg/pq
+    BUMP(oversize, 1);
+    return;
+  }
+  const bool hop = hops_ && mode == PeerMode::kDisguised;
+  size_t size = 0;
+  const SealSpec spec = PlanReal(inner, wall, out.pool_, size);
+  BUMP(sealed, 1);
+  BUMP(padding_bytes, spec.padding);
+  RecordSize(size);
+  if (o_.traffic_shaping) {
+    Bytes sealed(size);
+    Seal(keys_, spec, inner, out.pool_, sealed);
+    Shape(to, hop, std::move(sealed), now);
+  } else {
+    wg::Endpoint dest;
+    uint16_t from_port;
+    Route(to, hop, wall, dest, from_port);
+    Seal(keys_, spec, inner, out.pool_, out.Add(dest, from_port, size));
+    BUMP(wire_bytes, size);
+  }
+  if (o_.decoy_traffic) AddDecoys(to, hop, now, wall, out);
+}
+
+void Disguise::AddDecoys(const wg::Endpoint& to, bool hop, TimePoint now, WallTime wall,
+                         Output& out) {
+  const double whole = std::floor(o_.decoy_ratio);
+  int count = int(whole) + (out.pool_.UnitInterval() < o_.decoy_ratio - whole ? 1 : 0);
+  for (; count > 0; --count) {
+    const size_t size = SampleSize(out.pool_);
+    if (o_.traffic_shaping) {
+      Bytes chaff = SealChaff(size, out.pool_);
+      std::lock_guard lock(sched_mu_);
+      if (PacerFor(to, hop, now).pacer->Push(std::move(chaff), now)) {
+        BUMP(decoys_sent, 1);
+      } else {
+        BUMP(decoys_dropped, 1);
+      }
+    } else if (o_.decoy_max_delay > Duration::zero()) {
+      const auto delay =
+          Duration(int64_t(out.pool_.UnitInterval() * double(o_.decoy_max_delay.count())));
+      std::lock_guard lock(sched_mu_);
+      if (delayed_.size() < kMaxDelayedDecoys) {
+        delayed_.push({now + delay, to, hop, size});
+      } else {
+        BUMP(decoys_dropped, 1);
+      }
+    } else {
+      EmitChaff(to, hop, size, wall, out);
+    }
+  }
+}
+
+Disguise::PacerEntry& Disguise::PacerFor(const wg::Endpoint& to, bool hop, TimePoint now) {
+  const PacerKey key{to.v6, to.addr, uint16_t(hop ? 0 : to.port)};
+  auto it = pacers_.find(key);
+  if (it == pacers_.end()) {
+    if (pacers_.size() >= kMaxPacers) {
+      auto victim = std::find_if(pacers_.begin(), pacers_.end(),
+                                 [&](const auto& e) { return !e.second.pacer->active(now); });
+      pacers_.erase(victim != pacers_.end() ? victim : pacers_.begin());
+    }
+    Pacer::Options po;
+    po.rate_bps = o_.target_rate_bps;
+    const double queue_s = std::chrono::duration<double>(kShapingQueueTime).count();
+    po.max_queue_bytes =
+        std::max(kMinShapingQueueBytes, size_t(double(o_.target_rate_bps) / 8 * queue_s));
+    po.idle = o_.shaping_idle;
+    po.max_lag = kMaxPacerLag;
+    it = pacers_.emplace(key, PacerEntry{to, hop, std::make_unique<Pacer>(po)}).first;
+  }
+  it->second.to = to;
+  it->second.hop = hop;
+  return it->second;
+}
+
+void Disguise::Shape(const wg::Endpoint& to, bool hop, Bytes sealed, TimePoint now) {
+  std::lock_guard lock(sched_mu_);
+  if (!PacerFor(to, hop, now).pacer->Push(std::move(sealed), now)) BUMP(shaping_dropped, 1);
+}
+
+// --- timers --------------------------------------------------------------------------------
+
+bool Disguise::needs_ticks() const {
+  return o_.traffic_shaping || (o_.decoy_traffic && o_.decoy_max_delay > Duration::zero());
+}
+
+void Disguise::Tick(TimePoint now, WallTime wall, Output& out) {
+  EnsureSeeded(out);
+  std::lock_guard lock(sched_mu_);
+  while (!delayed_.empty() && delayed_.top().due <= now) {
+    const DelayedDecoy d = delayed_.top();
+    delayed_.pop();
+    EmitChaff(d.to, d.hop, d.size, wall, out);
+  }
+  for (auto it = pacers_.begin(); it != pacers_.end();) {
+    PacerEntry& e = it->second;
+    e.pacer->Release(
+        now, [&] { return SealChaff(SampleSize(sched_pool_), sched_pool_); },
+        [&](Bytes&& b, bool cover) {
+          wg::Endpoint dest;
+          uint16_t from_port;
+          Route(e.to, e.hop, wall, dest, from_port);
+          MutableByteSpan dst = out.Add(dest, from_port, b.size());
+          std::memcpy(dst.data(), b.data(), b.size());
+          if (cover) BUMP(cover_sent, 1);
+          BUMP(wire_bytes, b.size());
+        });
+    if (e.pacer->NextDeadline() == TimePoint::max() && !e.pacer->active(now)) {
+      it = pacers_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+TimePoint Disguise::NextDeadline() const {
+  std::lock_guard lock(sched_mu_);
+  TimePoint next = delayed_.empty() ? TimePoint::max() : delayed_.top().due;
+  for (const auto& [key, e] : pacers_) next = std::min(next, e.pacer->NextDeadline());
+  return next;
+}
+
+// --- receiving -----------------------------------------------------------------------------
+
+Disguise::Unwrapped Disguise::UnwrapStock(const wg::Endpoint& from, MutableByteSpan d,
+                                          TimePoint now) {
+  if (!IsStockForm(d)) {
+    BUMP(drop_prefix, 1);
+    return {};
+  }
+  if (!policy_.AcceptsStockFrom(from)) {
+    BUMP(drop_stock, 1);
+    return {};
+  }
+  policy_.HeardStock(from, now);
+  BUMP(stock_received, 1);
+  return {true, d};
+}
+
+bool Disguise::AdmitMessage(const Opened& o, TimePoint now, WallTime wall) {
+  const int32_t skew = int32_t(UnixSeconds(wall) - o.time_s);
+  if (std::abs(int64_t(skew)) > kMessageTimeWindow.count()) {
+    BUMP(drop_stale, 1);
+    return false;
+  }
+  std::lock_guard lock(replay_mu_);
+  if (!replay_.Admit(LoadLE64(o.tag.data()), now)) {
+    BUMP(drop_replay, 1);
+    return false;
+  }
+  return true;
+}
+
+Disguise::Unwrapped Disguise::Unwrap(const wg::Endpoint& from, MutableByteSpan d, TimePoint now,
+                                     WallTime wall) {
+  // A sealed datagram starts with printable bytes, a stock one never does.
+  if (!d.empty() && !IsPrintable(d[0])) return UnwrapStock(from, d, now);
+  const Opened o = Open(keys_, d);
+  switch (o.error) {
+    case OpenError::kNone:
+      break;
+    case OpenError::kShort:
+      BUMP(drop_short, 1);
+      return {};
+    case OpenError::kPrefix:
+      BUMP(drop_prefix, 1);
+      return {};
+    case OpenError::kHeader:
+      BUMP(drop_header, 1);
+      return {};
+    case OpenError::kTag:
+      BUMP(drop_tag, 1);
+      return {};
+  }
+  bool from_hop_port = true;
+  if (hops_) {
+    const HopPorts h = HopPortsAt(wall);
+    from_hop_port = from.port == h.current || from.port == h.previous || from.port == h.next;
+  }
+  policy_.HeardDisguised(from, from_hop_port, now);
+  if (o.kind == Kind::kChaff) {
+    BUMP(chaff_received, 1);
+    return {};
+  }
+  if (o.kind == Kind::kMessage && !AdmitMessage(o, now, wall)) return {};
+  BUMP(opened, 1);
+  return {true, o.inner};
+}
+
+// --- introspection -------------------------------------------------------------------------
+
+PortPlan Disguise::Ports(WallTime wall) const { return hops_ ? hops_->PlanAt(wall) : PortPlan{}; }
+
+DisguiseCounters Disguise::counters() const {
+  DisguiseCounters c;
+#define DLOG_OBFS_LOAD(name) c.name = c_->name.load(std::memory_order_relaxed);
+  DLOG_OBFS_COUNTERS(DLOG_OBFS_LOAD)
+#undef DLOG_OBFS_LOAD
+  return c;
+}
+
+std::string Disguise::FormatCounters() const {
+  const DisguiseCounters c = counters();
+  std::string s;
+#define DLOG_OBFS_FORMAT(name) s += #name " " + std::to_string(c.name) + "\n";
+  DLOG_OBFS_COUNTERS(DLOG_OBFS_FORMAT)
+#undef DLOG_OBFS_FORMAT
+  return s;
+}
+
+}  // namespace dlog::obfs

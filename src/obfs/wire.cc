@@ -1,0 +1,141 @@
+#include "obfs/wire.h"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <cassert>
+#include <cstring>
+
+#include "crypto/blake2s.h"
+
+namespace dlog::obfs {
+namespace {
+
+constexpr size_t kBlock = 64;
+constexpr uint8_t kWireGuardTransportType = 4;
+// Bytes outside 0x20..0x7e: 0x00..0x1f and 0x7f..0xff.
+constexpr unsigned kNonPrintableCount = 0x20 + 0x81;
+
+uint8_t NonPrintable(uint16_t r) {
+  const unsigned i = r % kNonPrintableCount;
+  return uint8_t(i < 0x20 ? i : 0x7f + (i - 0x20));
+}
+
+void Nonce(const uint8_t* tag, const uint8_t* prefix, uint8_t nonce[kNonceSize]) {
+  std::memcpy(nonce, tag, kTagSize);
+  std::memcpy(nonce + kTagSize, prefix, kNonceSize - kTagSize);
+}
+
+// XORs region[0..n) with the mask keystream; `block0` is its first 64 bytes.
+void ApplyMask(const DisguiseKeys& keys, const uint8_t nonce[kNonceSize],
+               const uint8_t block0[kBlock], uint8_t* region, size_t from, size_t n) {
+  for (size_t i = from; i < std::min(n, kBlock); ++i) region[i] ^= block0[i];
+  if (n > kBlock)
+    crypto_stream_chacha20_ietf_xor_ic(region + kBlock, region + kBlock, n - kBlock, nonce, 1,
+                                       keys.mask.data());
+}
+
+// The tag over prefix ‖ separator ‖ LE16(size) ‖ masked plaintext.
+void ComputeTag(const DisguiseKeys& keys, ByteSpan prefix_and_sep, size_t size,
+                ByteSpan masked_plain, uint8_t out[kTagSize]) {
+  uint8_t len[2] = {uint8_t(size), uint8_t(size >> 8)};
+  crypto::Blake2s h(kTagSize, keys.tag.span());
+  h.Update(prefix_and_sep).Update(len).Update(masked_plain).Final(out);
+}
+
+size_t ScanPrefix(ByteSpan d) {
+  for (size_t i = 0; i < kMinPrefix; ++i)
+    if (!IsPrintable(d[i])) return 0;
+  for (size_t i = kMinPrefix; i <= kMaxPrefix && i < d.size(); ++i)
+    if (!IsPrintable(d[i])) return i;
+  return 0;
+}
+
+}  // namespace
+
+size_t MaskedLength(Kind kind, size_t inner) {
+  if (kind == Kind::kMessage) return HeaderSizeOf(kind) + inner;
+  return kHeaderSize + std::min(inner, kMaskedInnerHeader);
+}
+
+Kind KindOf(ByteSpan inner) {
+  return inner.size() >= kMaskedInnerHeader && inner[0] == kWireGuardTransportType
+             ? Kind::kTransport
+             : Kind::kMessage;
+}
+
+void Seal(const DisguiseKeys& keys, const SealSpec& spec, ByteSpan inner, Rng& rng,
+          MutableByteSpan out) {
+  const size_t L = spec.prefix_len;
+  const size_t n = spec.kind == Kind::kChaff ? spec.chaff_len : inner.size();
+  const size_t h = HeaderSizeOf(spec.kind);
+  assert(L >= kMinPrefix && L <= kMaxPrefix && n <= kMaxInner);
+  assert(out.size() == SealedSize(spec.kind, n, L, spec.padding));
+  assert(spec.kind != Kind::kChaff || inner.empty());
+
+  uint8_t* p = out.data();
+  uint8_t draw[kMaxPrefix + 2];
+  rng.Fill({draw, L + 2});
+  for (size_t i = 0; i < L; ++i) p[i] = uint8_t(kPrefixAlphabet[draw[i] & 63]);
+  p[L] = NonPrintable(uint16_t(draw[L] | draw[L + 1] << 8));
+
+  uint8_t* region = p + L + kSeparatorSize + kTagSize;
+  region[0] = uint8_t(spec.kind);
+  region[1] = uint8_t(n);
+  region[2] = uint8_t(n >> 8);
+  if (spec.kind == Kind::kMessage) StoreLE32(region + kHeaderSize, spec.time_s);
+  if (spec.kind == Kind::kChaff) {
+    rng.Fill({region + h, n});
+  } else if (n) {
+    std::memcpy(region + h, inner.data(), n);
+  }
+  if (spec.padding) rng.Fill({region + h + n, spec.padding});
+
+  const size_t masked = MaskedLength(spec.kind, n);
+  uint8_t* tag = p + L + kSeparatorSize;
+  ComputeTag(keys, {p, L + kSeparatorSize}, out.size(), {region, masked}, tag);
+  uint8_t nonce[kNonceSize], block0[kBlock];
+  Nonce(tag, p, nonce);
+  crypto_stream_chacha20_ietf(block0, kBlock, nonce, keys.mask.data());
+  ApplyMask(keys, nonce, block0, region, 0, masked);
+  sodium_memzero(block0, sizeof block0);
+}
+
+Opened Open(const DisguiseKeys& keys, MutableByteSpan d) {
+  Opened r;
+  if (d.size() < kMinDatagram) return r.error = OpenError::kShort, r;
+  const size_t L = ScanPrefix(d);
+  if (L == 0) return r.error = OpenError::kPrefix, r;
+  const size_t head = L + kSeparatorSize + kTagSize;
+  if (d.size() < head + kHeaderSize) return r.error = OpenError::kShort, r;
+  uint8_t* tag = d.data() + L + kSeparatorSize;
+  uint8_t* region = d.data() + head;
+  const size_t avail = d.size() - head;
+
+  uint8_t nonce[kNonceSize], block0[kBlock];
+  Nonce(tag, d.data(), nonce);
+  crypto_stream_chacha20_ietf(block0, kBlock, nonce, keys.mask.data());
+  for (size_t i = 0; i < kHeaderSize; ++i) region[i] ^= block0[i];
+  const uint8_t kind = region[0];
+  const size_t n = region[1] | size_t(region[2]) << 8;
+  if (kind > uint8_t(Kind::kChaff)) return r.error = OpenError::kHeader, r;
+  r.kind = Kind(kind);
+  const size_t h = HeaderSizeOf(r.kind);
+  if (avail < h + n || (r.kind == Kind::kTransport && n < kMaskedInnerHeader))
+    return r.error = OpenError::kHeader, r;
+  const size_t masked = MaskedLength(r.kind, n);
+  ApplyMask(keys, nonce, block0, region, kHeaderSize, masked);
+  sodium_memzero(block0, sizeof block0);
+
+  uint8_t expect[kTagSize];
+  ComputeTag(keys, {d.data(), L + kSeparatorSize}, d.size(), {region, masked}, expect);
+  if (!ConstantTimeEqual(expect, tag, kTagSize)) return r.error = OpenError::kTag, r;
+  if (r.kind == Kind::kMessage) r.time_s = LoadLE32(region + kHeaderSize);
+  std::memcpy(r.tag.data(), tag, kTagSize);
+  r.inner = {region + h, n};
+  r.prefix_len = L;
+  r.padding = avail - h - n;
+  return r;
+}
+
+}  // namespace dlog::obfs
