@@ -15,7 +15,64 @@
 namespace dlog::net {
 namespace {
 
-constexpr size_t kCmsgSpace = CMSG_SPACE(sizeof(uint16_t)) + CMSG_SPACE(sizeof(int));
+// Receive: UDP_GRO (int), IP_PKTINFO and, for IPv6 sockets, IPV6_PKTINFO (the kernel
+// sends both for IPv4 datagrams on a dual-stack socket).
+constexpr size_t kRecvCmsgSpace =
+    CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(in_pktinfo)) + CMSG_SPACE(sizeof(in6_pktinfo));
+// Send: UDP_SEGMENT (uint16_t) and one of IP_PKTINFO / IPV6_PKTINFO.
+constexpr size_t kSendCmsgSpace = CMSG_SPACE(sizeof(uint16_t)) + CMSG_SPACE(sizeof(in6_pktinfo));
+
+struct alignas(cmsghdr) SendControl {
+  uint8_t bytes[kSendCmsgSpace];
+};
+
+bool IsV4Mapped(const uint8_t* a) {
+  static constexpr uint8_t kPrefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  return memcmp(a, kPrefix, 12) == 0;
+}
+
+// Appends the control message that makes a datagram to `to` leave from `src`; returns
+// the bytes used (0 when there is nothing to add). `to` decides the family: an IPv4
+// destination needs an IPv4 source.
+size_t AppendPktinfo(msghdr& h, cmsghdr* c, const wg::Endpoint& to, const LocalAddr& src) {
+  if (!src.set || src.v6 != to.v6) return 0;
+  if (!to.v6) {
+    c->cmsg_level = IPPROTO_IP;
+    c->cmsg_type = IP_PKTINFO;
+    c->cmsg_len = CMSG_LEN(sizeof(in_pktinfo));
+    in_pktinfo info{};
+    memcpy(&info.ipi_spec_dst, src.addr.data(), 4);
+    memcpy(CMSG_DATA(c), &info, sizeof info);
+    return CMSG_SPACE(sizeof(in_pktinfo));
+  }
+  c->cmsg_level = IPPROTO_IPV6;
+  c->cmsg_type = IPV6_PKTINFO;
+  c->cmsg_len = CMSG_LEN(sizeof(in6_pktinfo));
+  in6_pktinfo info{};
+  memcpy(&info.ipi6_addr, src.addr.data(), 16);
+  if (IN6_IS_ADDR_LINKLOCAL(&info.ipi6_addr)) info.ipi6_ifindex = src.ifindex;
+  memcpy(CMSG_DATA(c), &info, sizeof info);
+  (void)h;
+  return CMSG_SPACE(sizeof(in6_pktinfo));
+}
+
+// The local address from IP_PKTINFO / IPV6_PKTINFO (IPv4-mapped becomes IPv4).
+void ParsePktinfo(const cmsghdr* c, LocalAddr& local) {
+  if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+    in_pktinfo info;
+    memcpy(&info, CMSG_DATA(c), sizeof info);
+    local = LocalAddr{.set = true, .v6 = false};
+    memcpy(local.addr.data(), &info.ipi_spec_dst, 4);
+    local.ifindex = uint32_t(info.ipi_ifindex);
+  } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO && !local.set) {
+    in6_pktinfo info;
+    memcpy(&info, CMSG_DATA(c), sizeof info);
+    const auto* a = reinterpret_cast<const uint8_t*>(&info.ipi6_addr);
+    local = LocalAddr{.set = true, .v6 = !IsV4Mapped(a)};
+    memcpy(local.addr.data(), local.v6 ? a : a + 12, local.v6 ? 16 : 4);
+    local.ifindex = info.ipi6_ifindex;
+  }
+}
 
 std::string Errno(const char* what) { return std::string(what) + ": " + strerror(errno); }
 
@@ -47,6 +104,12 @@ bool ProbeGso(int fd) {
 bool EnableGro(int fd) {
   int one = 1;
   return setsockopt(fd, SOL_UDP, UDP_GRO, &one, sizeof one) == 0;
+}
+
+bool EnableSticky(int fd, bool v6) {
+  int one = 1;
+  if (setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof one) != 0) return false;
+  return !v6 || setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one) == 0;
 }
 
 Result<int> BindSocket(const UdpOptions& o, bool v6) {
@@ -94,6 +157,27 @@ uint16_t BoundPort(int fd) {
   getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
   if (sa.ss_family == AF_INET6) return ntohs(reinterpret_cast<sockaddr_in6*>(&sa)->sin6_port);
   return ntohs(reinterpret_cast<sockaddr_in*>(&sa)->sin_port);
+}
+
+// What the kernel answers when a PKTINFO source is no longer a local address: EINVAL
+// (IPv6), ENETUNREACH (IPv4 route lookup), EADDRNOTAVAIL.
+bool SourceRefused(int err) { return err == EINVAL || err == ENETUNREACH || err == EADDRNOTAVAIL; }
+
+// Sets h's control messages: UDP_SEGMENT when gso_size != 0, a PKTINFO when src is set.
+void FillControl(msghdr& h, uint8_t* buf, uint16_t gso_size, const wg::Endpoint& to,
+                 const LocalAddr& src) {
+  size_t used = 0;
+  if (gso_size != 0) {
+    auto* c = reinterpret_cast<cmsghdr*>(buf);
+    c->cmsg_level = SOL_UDP;
+    c->cmsg_type = UDP_SEGMENT;
+    c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+    memcpy(CMSG_DATA(c), &gso_size, sizeof gso_size);
+    used = CMSG_SPACE(sizeof(uint16_t));
+  }
+  used += AppendPktinfo(h, reinterpret_cast<cmsghdr*>(buf + used), to, src);
+  h.msg_control = used ? buf : nullptr;
+  h.msg_controllen = used;
 }
 
 }  // namespace
@@ -151,7 +235,7 @@ struct RecvBatch::Impl {
   mmsghdr msgs[kUdpBatch]{};
   iovec iov[kUdpBatch]{};
   sockaddr_storage addrs[kUdpBatch]{};
-  alignas(cmsghdr) uint8_t cmsg[kUdpBatch][kCmsgSpace]{};
+  alignas(cmsghdr) uint8_t cmsg[kUdpBatch][kRecvCmsgSpace]{};
 };
 
 RecvBatch::RecvBatch() : impl_(std::make_unique<Impl>()) {}
@@ -161,9 +245,10 @@ struct SendScratch::Impl {
   std::vector<mmsghdr> msgs;
   std::vector<iovec> iov;
   std::vector<sockaddr_storage> addrs;
-  std::vector<std::array<uint8_t, kCmsgSpace>> cmsg;
-  std::vector<size_t> first;  // per message: index of its first datagram
-  std::vector<size_t> count;  // per message: datagrams in it
+  std::vector<SendControl> cmsg;
+  std::vector<LocalAddr> src;  // per message: the source it asked for
+  std::vector<size_t> first;   // per message: index of its first datagram
+  std::vector<size_t> count;   // per message: datagrams in it
 };
 
 SendScratch::SendScratch() : impl_(std::make_unique<Impl>()) {}
@@ -171,8 +256,8 @@ SendScratch::~SendScratch() = default;
 
 // --- UdpSocket ---------------------------------------------------------------------
 
-UdpSocket::UdpSocket(int fd, bool v6, uint16_t port, bool gso, bool gro)
-    : fd_(fd), v6_(v6), port_(port), gso_(gso), gro_(gro) {}
+UdpSocket::UdpSocket(int fd, bool v6, uint16_t port, bool gso, bool gro, bool sticky)
+    : fd_(fd), v6_(v6), port_(port), gso_(gso), gro_(gro), sticky_(sticky) {}
 
 UdpSocket::~UdpSocket() { close(fd_); }
 
@@ -185,9 +270,10 @@ Result<std::unique_ptr<UdpSocket>> UdpSocket::Open(const UdpOptions& o) {
   bool gso = offload && o.gso && ProbeGso(*fd);
   bool gro = offload && o.gro && EnableGro(*fd);
   uint16_t port = BoundPort(*fd);
+  bool sticky = o.sticky_source && EnableSticky(*fd, v6);
   DLOG_DEBUG("udp: bound port %u (%s), gso %s, gro %s", port, v6 ? "dual-stack" : "IPv4 only",
              gso ? "on" : "off", gro ? "on" : "off");
-  return std::unique_ptr<UdpSocket>(new UdpSocket(*fd, v6, port, gso, gro));
+  return std::unique_ptr<UdpSocket>(new UdpSocket(*fd, v6, port, gso, gro, sticky));
 }
 
 Status UdpSocket::SetMark(uint32_t mark) {
@@ -214,7 +300,7 @@ Status UdpSocket::Receive(RecvBatch& batch) {
     h.msg_iov = &b.iov[i];
     h.msg_iovlen = 1;
     h.msg_control = b.cmsg[i];
-    h.msg_controllen = kCmsgSpace;
+    h.msg_controllen = kRecvCmsgSpace;
   }
   while (!shut_.load(std::memory_order_relaxed)) {
     int n = recvmmsg(fd_, b.msgs, kUdpBatch, MSG_WAITFORONE, nullptr);
@@ -242,19 +328,60 @@ void UdpSocket::SplitReceived(RecvBatch& batch, size_t messages) {
     if (!from) continue;
     size_t len = b.msgs[i].msg_len;
     size_t seg = len;
+    LocalAddr local;
     for (cmsghdr* c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(&h, c)) {
       if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO) {
         int gso_size = 0;
         memcpy(&gso_size, CMSG_DATA(c), sizeof gso_size);
         if (gso_size > 0) seg = size_t(gso_size);
+      } else {
+        ParsePktinfo(c, local);
       }
     }
     const uint8_t* base = b.data.get() + i * kRecvBufferBytes;
     if (seg < len) stats_.gro_buffers.fetch_add(1, std::memory_order_relaxed);
     for (size_t off = 0; off < len; off += seg)
-      batch.out_.push_back({*from, ByteSpan(base + off, std::min(seg, len - off))});
+      batch.out_.push_back({*from, ByteSpan(base + off, std::min(seg, len - off)), local});
   }
   stats_.received.fetch_add(batch.out_.size(), std::memory_order_relaxed);
+  if (sticky_) RememberSources(batch, messages);
+}
+
+size_t UdpSocket::EndpointHash::operator()(const wg::Endpoint& e) const {
+  uint64_t h = 1469598103934665603ull;  // FNV-1a
+  auto mix = [&h](uint8_t b) { h = (h ^ b) * 1099511628211ull; };
+  for (uint8_t b : e.addr) mix(b);
+  mix(uint8_t(e.port));
+  mix(uint8_t(e.port >> 8));
+  mix(uint8_t(e.v6));
+  return size_t(h ^ e.scope_id);
+}
+
+void UdpSocket::RememberSources(const RecvBatch& batch, size_t) {
+  std::lock_guard lock(sticky_mu_);
+  const Received* last = nullptr;
+  for (const Received& r : batch.out_) {
+    if (!r.local.set || (last && last->from == r.from && last->local == r.local)) continue;
+    last = &r;
+    auto it = sticky_sources_.find(r.from);
+    if (it != sticky_sources_.end()) {
+      it->second = r.local;
+      continue;
+    }
+    if (sticky_sources_.size() >= kMaxStickyEntries) sticky_sources_.clear();
+    sticky_sources_.emplace(r.from, r.local);
+  }
+}
+
+void UdpSocket::ForgetSource(const wg::Endpoint& to) {
+  std::lock_guard lock(sticky_mu_);
+  sticky_sources_.erase(to);
+}
+
+LocalAddr UdpSocket::StickySource(const wg::Endpoint& to) const {
+  std::lock_guard lock(sticky_mu_);
+  auto it = sticky_sources_.find(to);
+  return it == sticky_sources_.end() ? LocalAddr{} : it->second;
 }
 
 void UdpSocket::Send(std::span<const Outgoing> d, SendScratch& s) {
@@ -295,27 +422,27 @@ size_t UdpSocket::BuildMessages(std::span<const Outgoing> d, SendScratch& scratc
   size_t m = s.msgs.size();
   s.addrs.resize(m);
   s.cmsg.resize(m);
+  s.src.assign(m, LocalAddr{});
+  std::unique_lock lock(sticky_mu_, std::defer_lock);
+  if (sticky_) lock.lock();
   for (size_t k = 0; k < m; ++k) {
     for (size_t j = 0; j < s.count[k]; ++j) {
       const Outgoing& o = d[s.first[k] + j];
       s.iov[s.first[k] + j] = {const_cast<uint8_t*>(o.data.data()), o.data.size()};
     }
+    const wg::Endpoint& to = d[s.first[k]].to;
     msghdr& h = s.msgs[k].msg_hdr;
     h = {};
     h.msg_name = &s.addrs[k];
-    h.msg_namelen = ToSockaddr(d[s.first[k]].to, v6_, s.addrs[k]);
+    h.msg_namelen = ToSockaddr(to, v6_, s.addrs[k]);
     h.msg_iov = &s.iov[s.first[k]];
     h.msg_iovlen = s.count[k];
-    if (s.count[k] > 1) {
-      h.msg_control = s.cmsg[k].data();
-      h.msg_controllen = CMSG_SPACE(sizeof(uint16_t));
-      cmsghdr* c = CMSG_FIRSTHDR(&h);
-      c->cmsg_level = SOL_UDP;
-      c->cmsg_type = UDP_SEGMENT;
-      c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
-      uint16_t size = uint16_t(d[s.first[k]].data.size());
-      memcpy(CMSG_DATA(c), &size, sizeof size);
+    if (sticky_) {
+      auto it = sticky_sources_.find(to);
+      if (it != sticky_sources_.end()) s.src[k] = it->second;
     }
+    uint16_t gso_size = s.count[k] > 1 ? uint16_t(d[s.first[k]].data.size()) : 0;
+    FillControl(h, s.cmsg[k].bytes, gso_size, to, s.src[k]);
   }
   return i;
 }
@@ -344,8 +471,10 @@ void UdpSocket::SendMessages(std::span<const Outgoing> d, SendScratch& scratch, 
     if (s.count[k] > 1 && err == EIO && gso_.exchange(false)) {
       DLOG_INFO("udp: kernel refused UDP GSO (EIO); sending datagrams one by one from now on");
     }
-    if (s.count[k] > 1 && (err == EIO || err == EINVAL || err == EMSGSIZE)) {
-      SendOneByOne(run, scratch);
+    bool gso_refused = s.count[k] > 1 && (err == EIO || err == EINVAL || err == EMSGSIZE);
+    bool source_refused = s.src[k].set && SourceRefused(err);
+    if (gso_refused || source_refused) {
+      SendOneByOne(run, s.src[k]);
     } else {
       stats_.send_errors.fetch_add(s.count[k], std::memory_order_relaxed);
       DLOG_DEBUG("udp: send to %s: %s", run[0].to.ToString().c_str(), strerror(err));
@@ -354,12 +483,30 @@ void UdpSocket::SendMessages(std::span<const Outgoing> d, SendScratch& scratch, 
   }
 }
 
-void UdpSocket::SendOneByOne(std::span<const Outgoing> run, SendScratch&) {
+ssize_t UdpSocket::SendSingle(const Outgoing& o, const LocalAddr& src) {
+  sockaddr_storage sa;
+  SendControl control;
+  iovec iov{const_cast<uint8_t*>(o.data.data()), o.data.size()};
+  msghdr h{};
+  h.msg_name = &sa;
+  h.msg_namelen = ToSockaddr(o.to, v6_, sa);
+  h.msg_iov = &iov;
+  h.msg_iovlen = 1;
+  FillControl(h, control.bytes, 0, o.to, src);
+  return sendmsg(fd_, &h, MSG_NOSIGNAL);
+}
+
+// Sends a run one datagram at a time; if the remembered source is refused, forgets it
+// and lets the kernel choose.
+void UdpSocket::SendOneByOne(std::span<const Outgoing> run, LocalAddr src) {
   for (const Outgoing& o : run) {
-    sockaddr_storage sa;
-    socklen_t len = ToSockaddr(o.to, v6_, sa);
-    ssize_t r = sendto(fd_, o.data.data(), o.data.size(), MSG_NOSIGNAL,
-                       reinterpret_cast<sockaddr*>(&sa), len);
+    ssize_t r = SendSingle(o, src);
+    if (r < 0 && src.set && SourceRefused(errno)) {
+      stats_.sticky_resets.fetch_add(1, std::memory_order_relaxed);
+      ForgetSource(o.to);
+      src = LocalAddr{};
+      r = SendSingle(o, src);
+    }
     (r < 0 ? stats_.send_errors : stats_.sent).fetch_add(1, std::memory_order_relaxed);
   }
 }

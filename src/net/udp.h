@@ -12,6 +12,15 @@
 //   GRO (UDP_GRO sockopt + cmsg): the kernel may hand over several same-size datagrams
 //     from one sender as one buffer; Receive splits it back into datagrams.
 //
+// Sticky source address (as wireguard-go's Linux bind): the socket is bound to the
+// wildcard address, so on a host with several addresses the kernel would pick a reply's
+// source by route, which a peer (or its NAT) may not accept. With IP_PKTINFO /
+// IPV6_RECVPKTINFO each datagram's local address is recorded per remote endpoint, and
+// datagrams to that endpoint leave from it (IP_PKTINFO / IPV6_PKTINFO cmsg). If the
+// kernel refuses the address (it went away: EINVAL, ENETUNREACH), the entry is dropped and the
+// datagrams are resent with the kernel's choice. At most kMaxStickyEntries endpoints are
+// remembered.
+//
 // Thread-safety: Receive from one thread at a time; Send from any number of threads
 // (each with its own SendScratch); Shutdown from any thread wakes a blocked Receive.
 #pragma once
@@ -23,7 +32,9 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
+#include <unordered_map>
 #include <vector>
 
 #include "base/bytes.h"
@@ -39,6 +50,7 @@ inline constexpr size_t kMaxGsoSegments = 64;      // UDP_MAX_SEGMENTS on older 
 inline constexpr size_t kMaxGsoBytes = 65000;      // one UDP payload: < 64 KiB minus headers
 inline constexpr size_t kRecvBufferBytes = 65535;  // one (GRO) receive buffer
 inline constexpr int kSocketBufferBytes = 7 << 20;
+inline constexpr size_t kMaxStickyEntries = 4096;
 
 struct UdpOptions {
   uint16_t port = 0;    // 0: the kernel picks one; see UdpSocket::port()
@@ -46,6 +58,17 @@ struct UdpOptions {
   bool gso = true;
   bool gro = true;
   bool ipv6 = true;  // false: AF_INET only (tests)
+  bool sticky_source = true;
+};
+
+// The local address a datagram arrived at (network byte order; IPv4 in the first 4
+// bytes). ifindex matters only for IPv6 link-local addresses.
+struct LocalAddr {
+  bool set = false;
+  bool v6 = false;
+  std::array<uint8_t, 16> addr{};
+  uint32_t ifindex = 0;
+  friend bool operator==(const LocalAddr&, const LocalAddr&) = default;
 };
 
 // sockaddr ↔ Endpoint. An IPv4 endpoint on an AF_INET6 socket becomes ::ffff:a.b.c.d;
@@ -57,6 +80,7 @@ std::optional<wg::Endpoint> FromSockaddr(const sockaddr_storage& sa);
 struct Received {
   wg::Endpoint from;
   ByteSpan data;
+  LocalAddr local;  // set when sticky_source is on
 };
 
 // Buffers for one Receive call, reused across calls. Owned by one reader thread.
@@ -96,12 +120,13 @@ class SendScratch {
 };
 
 struct UdpStats {
-  std::atomic<uint64_t> sent{0};         // datagrams handed to the kernel
-  std::atomic<uint64_t> send_errors{0};  // datagrams the kernel refused
-  std::atomic<uint64_t> gso_sends{0};    // sendmsg calls that carried UDP_SEGMENT
-  std::atomic<uint64_t> received{0};     // datagrams after GRO splitting
-  std::atomic<uint64_t> gro_buffers{0};  // receive buffers that held > 1 datagram
-  std::atomic<uint64_t> truncated{0};    // dropped: larger than a receive buffer
+  std::atomic<uint64_t> sent{0};           // datagrams handed to the kernel
+  std::atomic<uint64_t> send_errors{0};    // datagrams the kernel refused
+  std::atomic<uint64_t> gso_sends{0};      // sendmsg calls that carried UDP_SEGMENT
+  std::atomic<uint64_t> received{0};       // datagrams after GRO splitting
+  std::atomic<uint64_t> gro_buffers{0};    // receive buffers that held > 1 datagram
+  std::atomic<uint64_t> truncated{0};      // dropped: larger than a receive buffer
+  std::atomic<uint64_t> sticky_resets{0};  // sends whose remembered source was refused
 };
 
 class UdpSocket {
@@ -132,11 +157,20 @@ class UdpSocket {
   // Wakes a blocked Receive and makes later ones return at once with no datagrams.
   void Shutdown();
 
+  // The source address datagrams to `to` leave from (unset: the kernel's choice).
+  LocalAddr StickySource(const wg::Endpoint& to) const;
+
  private:
-  UdpSocket(int fd, bool v6, uint16_t port, bool gso, bool gro);
+  struct EndpointHash {
+    size_t operator()(const wg::Endpoint& e) const;
+  };
+  UdpSocket(int fd, bool v6, uint16_t port, bool gso, bool gro, bool sticky);
+  void RememberSources(const RecvBatch& batch, size_t messages);
+  void ForgetSource(const wg::Endpoint& to);
   size_t BuildMessages(std::span<const Outgoing> d, SendScratch& s, bool gso);
   void SendMessages(std::span<const Outgoing> d, SendScratch& s, size_t count);
-  void SendOneByOne(std::span<const Outgoing> run, SendScratch& s);
+  void SendOneByOne(std::span<const Outgoing> run, LocalAddr src);
+  ssize_t SendSingle(const Outgoing& o, const LocalAddr& src);
   void SplitReceived(RecvBatch& batch, size_t messages);
 
   int fd_;
@@ -144,7 +178,10 @@ class UdpSocket {
   uint16_t port_;
   std::atomic<bool> gso_;
   bool gro_;
+  bool sticky_;
   std::atomic<bool> shut_{false};
+  mutable std::mutex sticky_mu_;  // guards sticky_sources_
+  std::unordered_map<wg::Endpoint, LocalAddr, EndpointHash> sticky_sources_;
   UdpStats stats_;
 };
 

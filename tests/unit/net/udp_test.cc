@@ -5,10 +5,12 @@
 #include <poll.h>
 #include <sched.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <functional>
 #include <thread>
 
@@ -217,6 +219,147 @@ TEST(UdpSocket, GsoRunLargerThanThePathMtuFallsBackToSingleSends) {
               return "";
             }),
             "");
+}
+
+// A plain client socket bound to `addr` (v4 or v6 text), for checking reply sources.
+int ClientSocket(const std::string& addr, sockaddr_storage& bound) {
+  bool v6 = addr.find(':') != std::string::npos;
+  int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM, 0);
+  memset(&bound, 0, sizeof bound);
+  socklen_t len;
+  if (v6) {
+    auto* s6 = reinterpret_cast<sockaddr_in6*>(&bound);
+    s6->sin6_family = AF_INET6;
+    inet_pton(AF_INET6, addr.c_str(), &s6->sin6_addr);
+    len = sizeof *s6;
+  } else {
+    auto* s4 = reinterpret_cast<sockaddr_in*>(&bound);
+    s4->sin_family = AF_INET;
+    inet_pton(AF_INET, addr.c_str(), &s4->sin_addr);
+    len = sizeof *s4;
+  }
+  if (bind(fd, reinterpret_cast<sockaddr*>(&bound), len) != 0) return -1;
+  len = sizeof bound;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &len);
+  timeval tv{2, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  return fd;
+}
+
+// The client at `client_addr` sends to `server_addr`:port of `rx`; `rx` answers the
+// endpoint it saw. Returns the address the answer came from ("" on failure), and
+// `local` gets what rx recorded as its local address.
+std::string ReplySource(UdpSocket& rx, const std::string& client_addr,
+                        const std::string& server_addr, LocalAddr* local = nullptr) {
+  sockaddr_storage bound;
+  int c = ClientSocket(client_addr, bound);
+  if (c < 0) return "";
+  bool v6 = server_addr.find(':') != std::string::npos;
+  wg::Endpoint server =
+      *wg::Endpoint::Parse(v6 ? "[" + server_addr + "]:" + std::to_string(rx.port())
+                              : server_addr + ":" + std::to_string(rx.port()));
+  sockaddr_storage sa;
+  socklen_t len = ToSockaddr(server, false, sa);
+  if (v6) len = ToSockaddr(server, true, sa);
+  sendto(c, "ping", 4, 0, reinterpret_cast<sockaddr*>(&sa), len);
+  RecvBatch batch;
+  pollfd pfd{rx.fd(), POLLIN, 0};
+  if (poll(&pfd, 1, 2000) != 1 || !rx.Receive(batch).ok() || batch.datagrams().empty()) {
+    close(c);
+    return "";
+  }
+  Received r = batch.datagrams()[0];
+  if (local) *local = r.local;
+  Outgoing reply{r.from, AsBytes("pong")};
+  SendScratch scratch;
+  rx.Send(std::span(&reply, 1), scratch);
+  sockaddr_storage from{};
+  socklen_t from_len = sizeof from;
+  char buf[8];
+  ssize_t n = recvfrom(c, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &from_len);
+  close(c);
+  if (n != 4) return "";
+  auto ep = FromSockaddr(from);
+  if (!ep) return "";
+  std::string s = ep->ToString();
+  return v6 ? s.substr(1, s.rfind(']') - 1) : s.substr(0, s.rfind(':'));
+}
+
+TEST(UdpSticky, RepliesLeaveFromTheAddressThePeerContacted) {
+  // 127.0.0.2 is local (127/8 on lo); the kernel's own choice towards 127.0.0.1 would
+  // be 127.0.0.1.
+  auto rx = OpenOrDie();
+  ASSERT_TRUE(rx);
+  LocalAddr local;
+  EXPECT_EQ(ReplySource(*rx, "127.0.0.1", "127.0.0.2", &local), "127.0.0.2");
+  EXPECT_TRUE(local.set);
+  EXPECT_FALSE(local.v6);
+  EXPECT_EQ(local.addr[3], 2);
+  EXPECT_TRUE(rx->StickySource(Loopback(false, 1)).set == false);
+
+  UdpOptions plain;
+  plain.sticky_source = false;
+  auto rx2 = OpenOrDie(plain);
+  ASSERT_TRUE(rx2);
+  EXPECT_EQ(ReplySource(*rx2, "127.0.0.1", "127.0.0.2"), "127.0.0.1");
+
+  UdpOptions v4only;
+  v4only.ipv6 = false;
+  auto rx3 = OpenOrDie(v4only);
+  ASSERT_TRUE(rx3);
+  EXPECT_EQ(ReplySource(*rx3, "127.0.0.1", "127.0.0.2"), "127.0.0.2");
+}
+
+TEST(UdpSticky, Ipv6AndAVanishedAddress) {
+  if (geteuid() != 0) {
+    const char* ci = getenv("CI");
+    if (ci && std::string(ci) == "true") FAIL() << "needs root (CI=true: no skipping)";
+    GTEST_SKIP() << "needs root";
+  }
+  EXPECT_EQ(
+      InNetns([]() -> std::string {
+        if (system("ip link set lo up && ip addr add fd00::1/128 dev lo nodad && "
+                   "ip addr add fd00::2/128 dev lo nodad && ip addr add 10.9.9.2/32 dev lo") != 0)
+          return "ip setup failed";
+        auto rx = UdpSocket::Open(UdpOptions{});
+        if (!rx.ok()) return rx.error();
+        std::string got = ReplySource(**rx, "fd00::1", "fd00::2");
+        if (got != "fd00::2") return "IPv6 reply from '" + got + "'";
+
+        // Remember 10.9.9.2, then take it away: the send must still go out.
+        got = ReplySource(**rx, "127.0.0.1", "10.9.9.2");
+        if (got != "10.9.9.2") return "IPv4 reply from '" + got + "'";
+        sockaddr_storage bound;
+        int c = ClientSocket("127.0.0.1", bound);
+        wg::Endpoint client = *FromSockaddr(bound);
+        wg::Endpoint server = *wg::Endpoint::Parse("10.9.9.2:" + std::to_string((*rx)->port()));
+        sockaddr_storage sa;
+        socklen_t len = ToSockaddr(server, false, sa);
+        sendto(c, "ping", 4, 0, reinterpret_cast<sockaddr*>(&sa), len);
+        RecvBatch batch;
+        pollfd pfd{(*rx)->fd(), POLLIN, 0};
+        if (poll(&pfd, 1, 2000) != 1 || !(*rx)->Receive(batch).ok()) return "no datagram";
+        if (!(*rx)->StickySource(client).set) return "source not remembered";
+        if (system("ip addr del 10.9.9.2/32 dev lo") != 0) return "ip addr del failed";
+        Outgoing reply{client, AsBytes("pong")};
+        SendScratch scratch;
+        (*rx)->Send(std::span(&reply, 1), scratch);
+        char buf[8];
+        sockaddr_storage from{};
+        socklen_t from_len = sizeof from;
+        ssize_t n = recvfrom(c, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &from_len);
+        close(c);
+        if (n != 4)
+          return "reply lost after the address went away; errors " +
+                 std::to_string((*rx)->stats().send_errors.load()) + " resets " +
+                 std::to_string((*rx)->stats().sticky_resets.load()) + " sent " +
+                 std::to_string((*rx)->stats().sent.load());
+        if ((*rx)->stats().sticky_resets.load() != 1) return "sticky source not reset";
+        if ((*rx)->StickySource(client).set) return "stale source kept";
+        if (FromSockaddr(from)->ToString().rfind("127.0.0.1:", 0) != 0) return "unexpected source";
+        return "";
+      }),
+      "");
 }
 
 TEST(UdpSocket, Ipv4OnlySocketWorksAndRefusesIpv6Endpoints) {
