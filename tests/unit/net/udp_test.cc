@@ -129,8 +129,16 @@ TEST_P(UdpLoopback, GsoAndGroOnOrOffDeliverIdenticalDatagrams) {
       ASSERT_TRUE(tx && rx);
       ASSERT_EQ(tx->gso_enabled(), gso) << "this kernel should support UDP_SEGMENT";
       ASSERT_EQ(rx->gro_enabled(), gro) << "this kernel should support UDP_GRO";
-      auto got = RoundTrip(*tx, *rx, Loopback(GetParam(), rx->port()), sent);
+      wg::Endpoint tx_seen;
+      auto got = RoundTrip(*tx, *rx, Loopback(GetParam(), rx->port()), sent, &tx_seen);
       EXPECT_EQ(got, sent) << "gso " << gso << " gro " << gro;
+      // Back the other way: rx now knows its local address for tx, so its GSO sends carry
+      // UDP_SEGMENT and a PKTINFO together.
+      EXPECT_TRUE(rx->StickySource(tx_seen).set);
+      EXPECT_EQ(RoundTrip(*rx, *tx, tx_seen, sent), sent)
+          << "reverse, gso " << gso << " gro " << gro;
+      EXPECT_GT(rx->stats().gso_sends.load(), 0u);
+      EXPECT_EQ(rx->stats().send_errors.load(), 0u);
       if (gso) {
         EXPECT_GT(tx->stats().gso_sends.load(), 0u);
       } else {
