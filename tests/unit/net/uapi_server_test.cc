@@ -1,6 +1,7 @@
 #include "net/uapi_server.h"
 
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -10,6 +11,7 @@
 #include <chrono>
 #include <cstring>
 #include <thread>
+#include <vector>
 
 namespace dlog::net {
 namespace {
@@ -171,6 +173,32 @@ TEST(UapiServer, SocketReplacedByAnotherIsNotUnlinkedOnStop) {
   f.server->Stop();
   EXPECT_EQ(access(f.path.c_str(), F_OK), 0);
   close(*other);
+}
+
+TEST(UapiServer, ConnectionsBeyondTheBoundWaitTheirTurn) {
+  Fixture f;
+  ASSERT_TRUE(f.Start());
+  std::vector<int> idle;
+  for (size_t i = 0; i < kMaxUapiConnections; ++i) {
+    int fd = Connect(f.path);
+    ASSERT_GE(fd, 0);
+    idle.push_back(fd);
+  }
+  EXPECT_EQ(Ask(idle[0], "get=1\n\n"), "errno=0\n\n");  // all accepted and served
+  int late = Connect(f.path);                           // in the listen backlog, not yet accepted
+  ASSERT_GE(late, 0);
+  std::string req = "get=1\n\n";
+  ASSERT_EQ(send(late, req.data(), req.size(), 0), ssize_t(req.size()));
+  pollfd pfd{late, POLLIN, 0};
+  EXPECT_EQ(poll(&pfd, 1, 200), 0) << "served beyond the bound";
+  close(idle.back());
+  idle.pop_back();
+  EXPECT_EQ(poll(&pfd, 1, 5000), 1) << "not served after a slot freed";
+  char buf[64];
+  EXPECT_EQ(std::string(buf, size_t(std::max<ssize_t>(0, recv(late, buf, sizeof buf, 0)))),
+            "errno=0\n\n");
+  close(late);
+  for (int fd : idle) close(fd);
 }
 
 }  // namespace
