@@ -118,9 +118,10 @@ int Daemonize(char** argv, int tun_fd, int uapi_fd) {
   if (pid < 0) return kExitSetupFailed;
   if (pid == 0) {
     setsid();
-    // Raise all three above 5 first so that the dup2s below cannot clobber each other.
-    int t = fcntl(tun_fd, F_DUPFD, 10), u = fcntl(uapi_fd, F_DUPFD, 10),
-        r = fcntl(ready[1], F_DUPFD, 10);
+    // Raise all three above 5 first so that the dup2s below cannot clobber each other;
+    // the temporaries are close-on-exec, the dup2 targets are not.
+    int t = fcntl(tun_fd, F_DUPFD_CLOEXEC, 10), u = fcntl(uapi_fd, F_DUPFD_CLOEXEC, 10),
+        r = fcntl(ready[1], F_DUPFD_CLOEXEC, 10);
     PlaceFd(t, 3);
     PlaceFd(u, 4);
     PlaceFd(r, 5);
