@@ -125,7 +125,7 @@ int Daemonize(char** argv, int tun_fd, int uapi_fd) {
     PlaceFd(t, 3);
     PlaceFd(u, 4);
     PlaceFd(r, 5);
-    int null = open("/dev/null", O_RDWR);
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);  // dup2 targets stay open across exec
     dup2(null, STDIN_FILENO);
     if (!keep_output) dup2(null, STDOUT_FILENO), dup2(null, STDERR_FILENO);
     setenv("WG_TUN_FD", "3", 1);
