@@ -241,15 +241,25 @@ Result<StoredBatch> Partition::NextBatch(size_t* segment, uint64_t* position, By
   return b;
 }
 
+Result<StoredBatch> Partition::NextPlaced(size_t* segment, uint64_t* position,
+                                          std::optional<Offset> expected, Bytes* buffer) const {
+  Result<StoredBatch> b = NextBatch(segment, position, buffer);
+  if (!b.ok()) return b;
+  if (expected && b->header.base_offset != *expected) {
+    return Damaged(*segment, *b, Status::Error("expected offset " + Str(*expected)));
+  }
+  if (*segment + 1 < segments_.size() &&
+      b->header.next_offset() > segments_[*segment + 1]->base_offset()) {
+    return Damaged(*segment, *b, Status::Error("overlaps the next segment"));
+  }
+  return b;
+}
+
 Result<std::vector<Record>> Partition::DecodeNext(size_t* segment, uint64_t* position,
                                                   std::optional<Offset> expected,
                                                   Bytes* buffer) const {
-  Result<StoredBatch> b = NextBatch(segment, position, buffer);
+  Result<StoredBatch> b = NextPlaced(segment, position, expected, buffer);
   if (!b.ok()) return b.status();
-  if (expected && b->header.base_offset != *expected) {
-    return Status::Error(segments_[*segment]->data_path() + ": batch has offset " +
-                         Str(b->header.base_offset) + ", expected " + Str(*expected));
-  }
   Result<std::vector<Record>> records = DecodeBatch(b->bytes);
   if (!records.ok()) return Damaged(*segment, *b, records.status());
   return records;
@@ -305,19 +315,19 @@ Result<Bytes> Partition::ReadBatches(Offset from, uint64_t max_bytes, Offset max
   Result<uint64_t> pos = segments_[seg]->FindBatch(from);
   if (!pos.ok()) return pos.status();
   uint64_t position = *pos;
+  std::optional<Offset> expected;
   Bytes buffer;
-  while (true) {
-    Result<StoredBatch> b = NextBatch(&seg, &position, &buffer);
+  while (!expected || *expected < upper) {
+    Result<StoredBatch> b = NextPlaced(&seg, &position, expected, &buffer);
     Status damage = b.ok() ? VerifyBatch(b->bytes).status() : b.status();
+    if (b.ok() && !damage.ok()) damage = Damaged(seg, *b, damage);
     if (!damage.ok()) {
       if (!out.empty()) break;
-      return b.ok() ? Damaged(seg, *b, damage) : damage;
+      return damage;
     }
-    if (b->header.base_offset >= upper ||
-        (!out.empty() && out.size() + b->bytes.size() > max_bytes)) {
-      break;
-    }
+    if (!out.empty() && out.size() + b->bytes.size() > max_bytes) break;
     out.insert(out.end(), b->bytes.begin(), b->bytes.end());
+    expected = b->header.next_offset();
   }
   return out;
 }

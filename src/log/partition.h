@@ -140,6 +140,8 @@ class Partition {
   size_t SegmentFor(Offset offset) const;
   Status CheckReadable(Offset from) const;
   Result<StoredBatch> NextBatch(size_t* segment, uint64_t* position, Bytes* buffer) const;
+  Result<StoredBatch> NextPlaced(size_t* segment, uint64_t* position,
+                                 std::optional<Offset> expected, Bytes* buffer) const;
   Result<std::vector<Record>> DecodeNext(size_t* segment, uint64_t* position,
                                          std::optional<Offset> expected, Bytes* buffer) const;
   Status Damaged(size_t segment, const StoredBatch& b, const Status& why) const;
