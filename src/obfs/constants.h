@@ -81,7 +81,8 @@ inline constexpr size_t kReplayFilterCapacity = 16384;
 // --- Sending ---------------------------------------------------------------------------
 // Padding never grows a datagram past this (UDP payload of a 1500-byte IPv4 path).
 inline constexpr size_t kDefaultMaxDatagram = 1472;
-// Sizes of recent real datagrams, from which decoys and cover packets draw theirs.
+// Sizes of recent real datagrams before padding, from which decoys and cover packets draw
+// theirs (then padded afresh).
 inline constexpr size_t kSizeHistory = 64;
 
 // --- Options (defaults of [network.wireguard.dpi_evasion]) ----------------------------

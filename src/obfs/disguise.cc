@@ -138,31 +138,34 @@ SealSpec Disguise::PlanReal(ByteSpan inner, WallTime wall, RandomPool& rng, size
   if (base > o_.max_datagram) BUMP(oversize, 1);
   s.padding = ChoosePadding(base, rng);
   size = base + s.padding;
+  RecordSize(base);
   return s;
 }
 
-SealSpec Disguise::PlanChaff(size_t wire_size, RandomPool& rng, size_t& size) const {
+// Chaff the size of a real datagram of `base` bytes before padding, padded afresh.
+SealSpec Disguise::PlanChaff(size_t base, RandomPool& rng, size_t& size) const {
   SealSpec s;
   s.kind = Kind::kChaff;
   s.prefix_len = ChoosePrefix(rng);
   const size_t overhead = SealedSize(Kind::kChaff, 0, s.prefix_len, 0);
-  s.chaff_len = std::min(wire_size > overhead ? wire_size - overhead : 0, kMaxInner);
-  size = SealedSize(Kind::kChaff, s.chaff_len, s.prefix_len, 0);
+  s.chaff_len = std::min(base > overhead ? base - overhead : 0, kMaxInner);
+  s.padding = ChoosePadding(SealedSize(Kind::kChaff, s.chaff_len, s.prefix_len, 0), rng);
+  size = SealedSize(Kind::kChaff, s.chaff_len, s.prefix_len, s.padding);
   return s;
 }
 
-Bytes Disguise::SealChaff(size_t wire_size, RandomPool& rng) {
+Bytes Disguise::SealChaff(size_t base, RandomPool& rng) {
   size_t size = 0;
-  const SealSpec spec = PlanChaff(wire_size, rng, size);
+  const SealSpec spec = PlanChaff(base, rng, size);
   Bytes b(size);
   Seal(keys_, spec, {}, rng, b);
   return b;
 }
 
-void Disguise::EmitChaff(const wg::Endpoint& to, bool hop, size_t wire_size, WallTime wall,
+void Disguise::EmitChaff(const wg::Endpoint& to, bool hop, size_t base, WallTime wall,
                          Output& out) {
   size_t size = 0;
-  const SealSpec spec = PlanChaff(wire_size, out.pool_, size);
+  const SealSpec spec = PlanChaff(base, out.pool_, size);
   wg::Endpoint dest;
   uint16_t from_port;
   Route(to, hop, wall, dest, from_port);
@@ -193,7 +196,6 @@ void Disguise::Wrap(const wg::Endpoint& to, ByteSpan inner, TimePoint now, WallT
   const SealSpec spec = PlanReal(inner, wall, out.pool_, size);
   BUMP(sealed, 1);
   BUMP(padding_bytes, spec.padding);
-  RecordSize(size);
   if (o_.traffic_shaping) {
     Bytes sealed(size);
     Seal(keys_, spec, inner, out.pool_, sealed);

@@ -176,12 +176,12 @@ class Disguise {
   size_t ChoosePrefix(RandomPool& rng) const;
   size_t ChoosePadding(size_t base, RandomPool& rng) const;
   SealSpec PlanReal(ByteSpan inner, WallTime wall, RandomPool& rng, size_t& size);
-  SealSpec PlanChaff(size_t wire_size, RandomPool& rng, size_t& size) const;
-  Bytes SealChaff(size_t wire_size, RandomPool& rng);
+  SealSpec PlanChaff(size_t base, RandomPool& rng, size_t& size) const;
+  Bytes SealChaff(size_t base, RandomPool& rng);
   void RecordSize(size_t size);
   size_t SampleSize(RandomPool& rng) const;
   void AddDecoys(const wg::Endpoint& to, bool hop, TimePoint now, WallTime wall, Output& out);
-  void EmitChaff(const wg::Endpoint& to, bool hop, size_t size, WallTime wall, Output& out);
+  void EmitChaff(const wg::Endpoint& to, bool hop, size_t base, WallTime wall, Output& out);
   void Shape(const wg::Endpoint& to, bool hop, Bytes sealed, TimePoint now);
   PacerEntry& PacerFor(const wg::Endpoint& to, bool hop, TimePoint now);
   bool AdmitMessage(const Opened& o, TimePoint now, WallTime wall);

@@ -44,6 +44,7 @@
 #include "net/uapi_server.h"
 #include "net/udp.h"
 #include "wg/device.h"
+#include "dlog_wg_obfs.h"  // DPI disguise, when DLOG_WG_OBFS_SECRET_FILE is set
 
 extern char** environ;
 
@@ -192,7 +193,11 @@ class Daemon {
       offload_ = std::move(*io);
       DLOG_INFO("tun: virtio-net header, offloads 0x%x", offload_->offloads());
     }
+    auto obfs = ObfsPath::FromEnvironment(rng_, clock_);
+    if (!obfs.ok()) return obfs.status();
+    obfs_ = std::move(*obfs);
     if (Status s = bind_.Open(); !s.ok()) return s;
+    if (obfs_) obfs_->Start(bind_, [this](const ObfsPath::SocketGetter& g) { ReadLoop(g); });
     if (Status s = server_.Start(); !s.ok()) return s;
     threads_.emplace_back([this] { Named("wg-tun", [this] { TunLoop(); }); });
     threads_.emplace_back([this] { Named("wg-udp", [this] { UdpLoop(); }); });
@@ -231,6 +236,7 @@ class Daemon {
 
   void Shutdown() {
     stopping_ = true;
+    if (obfs_) obfs_->Stop();
     bind_.Close();
     tun_->Shutdown();
     if (offload_) offload_->Shutdown();
@@ -268,8 +274,12 @@ class Daemon {
       }
     }
     sends.clear();
-    for (size_t i = 0; i < out.datagram_count(); ++i)
-      sends.push_back({out.datagram_endpoint(i), out.datagram(i)});
+    if (obfs_) {
+      obfs_->Send(out, scratch);
+    } else {
+      for (size_t i = 0; i < out.datagram_count(); ++i)
+        sends.push_back({out.datagram_endpoint(i), out.datagram(i)});
+    }
     if (!sends.empty()) {
       if (auto sock = bind_.Current()) sock->Send(sends, scratch);
     }
@@ -342,12 +352,15 @@ class Daemon {
     }
   }
 
-  void UdpLoop() {
+  void UdpLoop() { ReadLoop([this] { return bind_.Current(); }); }
+
+  // Receives on `current()` until it returns null (the listen_port socket, or a hop port's).
+  void ReadLoop(const std::function<std::shared_ptr<net::UdpSocket>()>& current) {
     net::RecvBatch batch;
     wg::Output out;
     std::vector<net::Outgoing> sends;
     net::SendScratch scratch;
-    while (auto sock = bind_.Current()) {
+    while (auto sock = current()) {
       if (Status s = sock->Receive(batch); !s.ok()) {
         DLOG_ERROR("udp: %s", s.message().c_str());
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -355,10 +368,15 @@ class Daemon {
       }
       TimePoint now = clock_.Now();
       WallTime wall = clock_.WallNow();
-      for (const net::Received& d : batch.datagrams())
-        device_.HandleDatagram(d.from, d.data, now, wall, out);
+      for (const net::Received& d : batch.datagrams()) Deliver(d, now, wall, out);
       Flush(out, sends, scratch);
     }
+  }
+
+  void Deliver(const net::Received& d, TimePoint now, WallTime wall, wg::Output& out) {
+    if (!obfs_) return device_.HandleDatagram(d.from, d.data, now, wall, out);
+    if (auto inner = obfs_->Unwrap(d, now, wall))
+      device_.HandleDatagram(d.from, *inner, now, wall, out);
   }
 
   void TimerLoop() {
@@ -390,6 +408,7 @@ class Daemon {
   std::unique_ptr<net::TunOffloadIo> offload_;  // set when the TUN has IFF_VNET_HDR
   wg::Device device_;
   net::UdpBind bind_;
+  std::unique_ptr<ObfsPath> obfs_;  // DPI disguise; null when off
   net::SendScratch send_scratch_uapi_;
   net::DeviceUapiHandler handler_;
   net::UapiServer server_;

@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# t_dpi_classify.sh — DPI classifiers we did not write judge dlog-wg's wire traffic.
+#
+# Two namespaces, dlog-wg in each (UDP GSO off, so the capture shows each datagram as a
+# NIC would send it, not the veth's 64 KB super-packets), UDP ports 41820/41821 (not WireGuard's 51820, so no
+# classifier can go by the port). Each mode captures, on the veth: five handshakes (the
+# peer is removed and re-added before each), pings, and a 4 MB TCP transfer. Then:
+#   vanilla (no DLOG_WG_OBFS_*):  ndpiReader (default and -d) must report WireGuard and
+#       tshark's heuristic dissector must decode the frames as wg — proof the check works;
+#       handshakes are 148/92 bytes.
+#   dpi (cluster secret, random_padding, padding_range [0, 256]): neither tool may see
+#       WireGuard; the handshake datagrams have no fixed size; every datagram starts with
+#       six printable bytes; ping datagrams spread over their padding range and no
+#       datagram exceeds max_datagram.
+# A third run with decoys and shaping on is classified too (all options but hopping,
+# which t_dpi_hop.sh covers). Needs root, ndpiReader (libndpi-bin) and tshark.
+source "$(dirname "$0")/lib.sh"
+need_tools
+for t in ndpiReader tshark; do command -v "$t" >/dev/null || fail "missing tool: $t"; done
+
+# OUT=DIR keeps the captures, classifier outputs and counters (also when a check fails).
+save_artifacts() { [ -n "${OUT:-}" ] && mkdir -p "$OUT" && cp "$WORK"/*.{pcap,txt,stats} "$OUT"/ 2>/dev/null; true; }
+trap 'save_artifacts; cleanup' EXIT INT TERM
+
+SECRET="$WORK/cluster.key"
+(umask 077; head -c 32 /dev/urandom | base64 >"$SECRET")
+
+# session MODE OPTIONS MTU: runs one capture in fresh namespaces; leaves $WORK/MODE.pcap
+# and $WORK/MODE-hs.txt ("init_size resp_size" per handshake).
+session() {
+  local mode=$1 options=$2 mtu=$3
+  local A=dlt${mode:0:1}a$TAG B=dlt${mode:0:1}b$TAG IA=w${mode:0:1}a$TAG IB=w${mode:0:1}b$TAG
+  make_ns "$A"; make_ns "$B"
+  veth_pair "$A" va "$B" vb
+  ip -n "$A" addr add 192.168.241.1/24 dev va
+  ip -n "$B" addr add 192.168.241.2/24 dev vb
+  if [ "$mode" = vanilla ]; then
+    DLOG_WG_DISABLE_GSO=1 start_wg dlog "$A" "$IA"
+    DLOG_WG_DISABLE_GSO=1 start_wg dlog "$B" "$IB"
+  else
+    DLOG_WG_DISABLE_GSO=1 DLOG_WG_OBFS_SECRET_FILE=$SECRET DLOG_WG_OBFS_OPTIONS=$options \
+      DLOG_WG_OBFS_STATS_FILE=$WORK/$mode-a.stats start_wg dlog "$A" "$IA"
+    DLOG_WG_DISABLE_GSO=1 DLOG_WG_OBFS_SECRET_FILE=$SECRET DLOG_WG_OBFS_OPTIONS=$options \
+      DLOG_WG_OBFS_STATS_FILE=$WORK/$mode-b.stats start_wg dlog "$B" "$IB"
+  fi
+  keypair "$mode-a"; keypair "$mode-b"
+  local peer_b=(peer "$(cat "$WORK/$mode-b.pub")" allowed-ips 10.99.0.2/32 endpoint 192.168.241.2:41820)
+  ip netns exec "$A" wg set "$IA" private-key "$WORK/$mode-a.key" listen-port 41821 "${peer_b[@]}"
+  ip netns exec "$B" wg set "$IB" private-key "$WORK/$mode-b.key" listen-port 41820 \
+    peer "$(cat "$WORK/$mode-a.pub")" allowed-ips 10.99.0.1/32
+  for ns_if in "$A $IA 10.99.0.1" "$B $IB 10.99.0.2"; do
+    set -- $ns_if
+    ip -n "$1" addr add "$3/24" dev "$2"
+    ip -n "$1" link set "$2" mtu "$mtu" up
+  done
+
+  local pcap=$WORK/$mode.pcap
+  ip netns exec "$A" tcpdump -i va -s 0 -U -n -w "$pcap" udp >"$WORK/$mode-tcpdump.log" 2>&1 &
+  local dump=$!
+  PIDS+=("$dump")
+  sleep 1
+  : >"$WORK/$mode-hs.txt"
+  for round in 1 2 3 4 5; do
+    # A fresh peer: the next packet starts a new handshake. Its two datagrams are the
+    # first one each way after the mark.
+    ip netns exec "$A" wg set "$IA" peer "$(cat "$WORK/$mode-b.pub")" remove
+    ip netns exec "$A" wg set "$IA" "${peer_b[@]}"
+    local mark
+    mark=$(date +%s.%N)
+    ip netns exec "$A" ping -c 1 -W 3 10.99.0.2 >/dev/null || fail "$mode: handshake round $round"
+    echo "$mark" >>"$WORK/$mode-hs.txt"
+    sleep 0.3
+  done
+  sleep 0.5
+  date +%s.%N >"$WORK/$mode-pings.txt"
+  ip netns exec "$A" ping -c 40 -i 0.05 -W 2 10.99.0.2 >/dev/null || fail "$mode: pings"
+  date +%s.%N >>"$WORK/$mode-pings.txt"
+  xfer "$B" 10.99.0.2 "$A" 4000000
+  sleep 1
+  kill -INT "$dump"; wait "$dump" 2>/dev/null || true
+  log "$mode: $(grep -E 'packets captured' "$WORK/$mode-tcpdump.log")"
+}
+
+# classify MODE: prints "ndpi_default ndpi_dpi_only tshark_wg_frames total_frames".
+classify() {
+  local pcap=$WORK/$1.pcap
+  ndpiReader -i "$pcap" -v 2 >"$WORK/$1-ndpi.txt" 2>&1 || true
+  ndpiReader -i "$pcap" -v 2 -d >"$WORK/$1-ndpi-d.txt" 2>&1 || true
+  local wg_default wg_dpi frames wg_frames
+  wg_default=$(grep '\[proto:' "$WORK/$1-ndpi.txt" | grep -c WireGuard || true)
+  wg_dpi=$(grep '\[proto:' "$WORK/$1-ndpi-d.txt" | grep -c WireGuard || true)
+  frames=$(tshark -r "$pcap" 2>/dev/null | wc -l)
+  wg_frames=$(tshark -r "$pcap" -Y wg 2>/dev/null | wc -l)
+  grep '\[proto:' "$WORK/$1-ndpi.txt" | sed "s/^/    $1 ndpi: /" | cut -c1-160 >&2
+  echo "$wg_default $wg_dpi $wg_frames $frames"
+}
+
+# sizes MODE: per frame "time src udp_payload_length first6hex"
+sizes() {
+  tshark -r "$WORK/$1.pcap" -T fields -e frame.time_epoch -e ip.src -e udp.length -e udp.payload \
+    2>/dev/null | awk '{print $1, $2, $3 - 8, substr($4, 1, 12)}'
+}
+
+# ---------------------------------------------------------------- vanilla
+session vanilla "" 1420
+read -r v_def v_dpi v_wg v_frames < <(classify vanilla)
+log "vanilla: nDPI flows as WireGuard: $v_def (default), $v_dpi (-d); tshark wg frames: $v_wg of $v_frames"
+[ "$v_def" -ge 1 ] && [ "$v_dpi" -ge 1 ] || fail "nDPI does not see WireGuard in vanilla mode: the check is broken"
+[ "$v_wg" -ge $((v_frames * 9 / 10)) ] || fail "tshark decodes only $v_wg of $v_frames vanilla frames as wg"
+sizes vanilla >"$WORK/vanilla-sizes.txt"
+python3 - "$WORK/vanilla-sizes.txt" "$WORK/vanilla-hs.txt" <<'EOF' || fail "vanilla handshake sizes"
+import sys
+frames = [l.split() for l in open(sys.argv[1]) if l.strip()]
+marks = [float(l) for l in open(sys.argv[2]) if l.strip()]
+for m in marks:
+    after = [f for f in frames if float(f[0]) >= m]
+    init = next(int(f[2]) for f in after if f[1] == "192.168.241.1")
+    resp = next(int(f[2]) for f in after if f[1] == "192.168.241.2")
+    assert (init, resp) == (148, 92), (init, resp)
+print("vanilla handshakes: 148/92 as expected", file=sys.stderr)
+EOF
+
+# ---------------------------------------------------------------- disguised
+check_disguised() {
+  local mode=$1
+  read -r d_def d_dpi d_wg d_frames < <(classify "$mode")
+  log "$mode: nDPI flows as WireGuard: $d_def (default), $d_dpi (-d); tshark wg frames: $d_wg of $d_frames"
+  [ "$d_def" = 0 ] && [ "$d_dpi" = 0 ] || fail "$mode: nDPI identifies WireGuard"
+  [ "$d_wg" = 0 ] || fail "$mode: tshark decodes $d_wg frames as wg"
+  [ "$d_frames" -gt 1000 ] || fail "$mode: capture too small ($d_frames frames)"
+  sizes "$mode" >"$WORK/$mode-sizes.txt"
+  python3 - "$WORK/$mode-sizes.txt" "$WORK/$mode-hs.txt" "$WORK/$mode-pings.txt" "$2" \
+    <<'EOF' || fail "$mode: size checks"
+import sys, collections
+frames = [l.split() for l in open(sys.argv[1]) if l.strip()]
+marks = [float(l) for l in open(sys.argv[2]) if l.strip()]
+ping_start, ping_end = [float(l) for l in open(sys.argv[3]) if l.strip()]
+checks = sys.argv[4]  # "handshakes,pings" when each can be told apart on the wire
+printable = lambda h: all(0x20 <= int(h[i:i+2], 16) <= 0x7e for i in range(0, 12, 2))
+assert all(printable(f[3]) for f in frames), "a datagram without a printable start"
+sizes = [int(f[2]) for f in frames]
+assert max(sizes) <= 1472, max(sizes)
+hist = collections.Counter(sizes)
+top = hist.most_common(3)
+print("%d datagrams, %d distinct sizes; most common: %s" % (len(sizes), len(hist), top),
+      file=sys.stderr)
+hs = []
+for m in marks if "handshakes" in checks else []:
+    after = [f for f in frames if float(f[0]) >= m]
+    hs.append((int(next(f for f in after if f[1] == "192.168.241.1")[2]),
+               int(next(f for f in after if f[1] == "192.168.241.2")[2])))
+print("handshake sizes (init, resp):", hs, file=sys.stderr)
+if hs:
+    inits, resps = {h[0] for h in hs}, {h[1] for h in hs}
+    assert 148 not in inits and 92 not in resps, "stock handshake sizes on the wire"
+    assert len(inits) >= 4 and len(resps) >= 4, "handshake sizes repeat"
+    # An initiation is 148 + 24..32 bytes of disguise + 0..256 of padding.
+    assert all(172 <= i <= 148 + 32 + 256 for i in inits), inits
+    assert all(116 <= r <= 92 + 32 + 256 for r in resps), resps
+assert 148 not in hist or hist[148] < len(sizes) / 50, "many 148-byte datagrams"
+if "pings" in checks:
+    # Ping datagrams (ICMP 84 B → WireGuard 128 B) are 148..156 bytes before padding, so
+    # with padding [0, 256] they spread over 148..412 and nothing small falls outside.
+    pings = [int(f[2]) for f in frames if ping_start <= float(f[0]) <= ping_end]
+    print("ping datagrams: %d, sizes %d..%d" % (len(pings), min(pings), max(pings)), file=sys.stderr)
+    assert len(pings) >= 80, len(pings)
+    assert min(pings) >= 148 and max(pings) <= 412, (min(pings), max(pings))
+    assert max(pings) - min(pings) > 150, "padding does not spread"
+    assert top[0][1] < len(sizes) / 5, "one size dominates"
+EOF
+}
+
+session dpi "random_padding=true;padding_range=[0,256]" 1380
+check_disguised dpi handshakes,pings
+
+# With shaping and decoys, handshakes and pings cannot be told apart on the wire (cover
+# and decoys look the same), so only the classifiers and the byte checks apply.
+session all "random_padding=true;decoy_traffic=true;decoy_ratio=0.2;traffic_shaping=true;target_rate=20mbit" 1380
+check_disguised all -
+log "PASS dpi classification: vanilla seen as WireGuard by nDPI and tshark, disguised not"
