@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   build-essential cmake ninja-build pkg-config clang clang-format libclang-rt-14-dev
   libsodium-dev libssl-dev libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev
-  zlib1g-dev valgrind python3
+  zlib1g-dev valgrind python3 libtomlplusplus-dev
   wireguard-go wireguard-tools iproute2 iputils-ping iperf3 tcpdump libndpi-bin tshark
   netcat-openbsd procps openssl
 )
