@@ -56,6 +56,23 @@ class Loader {
   Diagnostics errors_;
 };
 
+// A hint for a value of the wrong TOML type that the user evidently meant: "9092" for
+// 9092, 120 for "120s".
+std::string TypeHint(Kind kind, const Value& v) {
+  if (v.type == Value::Type::kString && (kind == Kind::kInt || kind == Kind::kFloat)) {
+    Result<Value> t = ValueFromText(kind, v.string);
+    if (t.ok() && t->type != Value::Type::kString) return "write numbers without quotes";
+  }
+  if (v.type == Value::Type::kString && kind == Kind::kBool &&
+      (v.string == "true" || v.string == "false"))
+    return "write true or false without quotes";
+  if (v.type == Value::Type::kInt && kind == Kind::kDuration)
+    return "a duration is a string with a unit, like \"" + std::to_string(v.integer) + "s\"";
+  if (v.type == Value::Type::kInt && kind == Kind::kRate)
+    return "a rate is a string with a unit, like \"" + std::to_string(v.integer) + "bit\"";
+  return "";
+}
+
 std::string Expected(const std::string& expected, const Value& v, bool secret,
                      const std::string& hint) {
   return "expected " + expected + (secret ? "" : ", got " + Describe(v)) +
@@ -71,7 +88,8 @@ void Loader::ApplyKey(const Key& key, const Value& v, const Source& s, bool from
   }
   const std::string expected =
       key.expected + (from_text && key.kind == Kind::kBool ? " (or 1, 0, yes, no)" : "");
-  errors_.Add(s, v.at, key.path, Expected(expected, v, key.secret, c.hint));
+  const std::string hint = c.hint.empty() && !from_text ? TypeHint(key.kind, v) : c.hint;
+  errors_.Add(s, v.at, key.path, Expected(expected, v, key.secret, hint));
 }
 
 void Loader::ApplyText(const Key& key, std::string_view text, const Source& s) {
@@ -113,8 +131,9 @@ void Loader::Unknown(const Field& f, const std::string& prefix, const Source& s)
     what += "; " + f.key + " belongs in " + Join(homes, " or ");
   } else {
     std::vector<std::string> names;
-    for (const std::string& c : ChildrenOf(prefix)) names.push_back(shown(Child(prefix, c)));
-    what += "; " + (prefix.empty() ? std::string("a file") : "[" + prefix + "]") + " takes " +
+    for (const std::string& c : ChildrenOf(prefix))
+      names.push_back(IsTable(Child(prefix, c)) ? "[" + Child(prefix, c) + "]" : c);
+    what += "; " + (prefix.empty() ? std::string("the file") : "[" + prefix + "]") + " takes " +
             Join(names, " and ");
   }
   errors_.Add(s, f.at, Child(prefix, f.key), what);
@@ -155,12 +174,13 @@ std::optional<ReplicationPeer> Loader::ReadPeer(const Value& v, const std::strin
   }
   ReplicationPeer p;
   bool ok = true;
-  std::vector<std::string> names;
+  std::vector<std::string> names, suggested;
   for (const PeerKey& k : PeerSchema()) names.push_back(k.path);
   for (const Field& f : v.fields) {
     const PeerKey* k = FindPeerKey(f.key);
     if (!k) {
       std::optional<std::string> near = Suggest(f.key, names);
+      if (near) suggested.push_back(*near);
       errors_.Add(s, f.at, path + "." + f.key,
                   near ? "unknown key; did you mean " + path + "." + *near + "?"
                        : "unknown key; a peer takes " + Join(names, " and "));
@@ -176,7 +196,9 @@ std::optional<ReplicationPeer> Loader::ReadPeer(const Value& v, const std::strin
   for (const PeerKey& k : PeerSchema()) {
     const bool present = std::any_of(v.fields.begin(), v.fields.end(),
                                      [&](const Field& f) { return f.key == k.path; });
-    if (k.required && !present) {
+    const bool misspelled =
+        std::find(suggested.begin(), suggested.end(), k.path) != suggested.end();
+    if (k.required && !present && !misspelled) {
       errors_.Add(s, v.at, path, "missing " + k.path + " (" + k.expected + ")");
       ok = false;
     }

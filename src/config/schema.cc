@@ -107,8 +107,9 @@ KeySpec<T> TextKey(std::string path, std::string meaning, F field, Valid valid,
 template <typename E>
 using EnumNames = std::vector<std::pair<std::string, E>>;
 
+// "a" or "b"; one of "a", "b" or "c".
 std::string OneOf(const std::vector<std::string>& names) {
-  std::string out = names.size() > 1 ? "one of " : "";
+  std::string out = names.size() > 2 ? "one of " : "";
   for (size_t i = 0; i < names.size(); ++i) {
     if (i > 0) out += i + 1 == names.size() ? " or " : ", ";
     out += QuoteToml(names[i]);
@@ -127,8 +128,10 @@ KeySpec<T> EnumKey(std::string path, std::string meaning, F field, EnumNames<E> 
   }
   std::string expected = OneOf(main);
   if (canonical < names.size()) {
-    std::vector<std::string> aliases(all.begin() + long(canonical), all.end());
-    expected += " (or " + OneOf(aliases) + ")";
+    expected += " (also";
+    for (size_t i = canonical; i < all.size(); ++i)
+      expected += (i > canonical ? ", " : " ") + QuoteToml(all[i]);
+    expected += ")";
   }
   auto k = Spec<T>(std::move(path), Kind::kEnum, "string", expected, std::move(meaning));
   k.choices = all;
@@ -200,7 +203,7 @@ KeySpec<T> PairKey(std::string path, std::string meaning, F lo_field, G hi_field
     const Value &a = v.items[0], &b = v.items[1];
     if (a.type != Type::kInt || b.type != Type::kInt) return Check::Bad();
     if (a.integer < min || b.integer > max) return Check::Bad();
-    if (a.integer > b.integer) return Check::Bad("min > max");
+    if (a.integer > b.integer) return Check::Bad("min is greater than max");
     using Lo = std::remove_reference_t<decltype(lo_field(t))>;
     using Hi = std::remove_reference_t<decltype(hi_field(t))>;
     lo_field(t) = static_cast<Lo>(a.integer);
@@ -223,7 +226,7 @@ KeySpec<T> ListKey(std::string path, std::string meaning, F field, Valid valid,
     std::vector<std::string> out;
     for (const Value& item : v.items) {
       if (item.type != Type::kString || !valid(std::string_view(item.string)))
-        return Check::Bad("not " + Describe(item));
+        return Check::Bad(Describe(item) + " is not of that form");
       out.push_back(item.string);
     }
     field(t) = std::move(out);
@@ -560,7 +563,12 @@ std::vector<PeerKey> MakePeerSchema() {
   key.set = [](ReplicationPeer& p, const Value& v) {
     if (v.type != Type::kString) return Check::Bad();
     std::optional<ByteArray<32>> k = ParseWireguardKey(v.string);
-    if (!k) return Check::Bad();
+    if (!k) {
+      std::optional<Bytes> raw = FromBase64(v.string);
+      return Check::Bad(raw && raw->size() != 32
+                            ? "it decodes to " + std::to_string(raw->size()) + " bytes"
+                            : "");
+    }
     p.wireguard_public_key = *k;
     return Check::Ok();
   };
@@ -634,14 +642,12 @@ bool IsTable(std::string_view path) {
 std::vector<std::string> ChildrenOf(std::string_view prefix) {
   std::vector<std::string> names;
   const std::string start = prefix.empty() ? "" : std::string(prefix) + ".";
-  auto add = [&](std::string_view path) {
-    if (!path.starts_with(start) || path.size() == start.size()) return;
-    std::string_view rest = path.substr(start.size());
+  for (const Key& k : Schema()) {
+    if (!k.path.starts_with(start)) continue;
+    const std::string_view rest = std::string_view(k.path).substr(start.size());
     std::string name(rest.substr(0, rest.find('.')));
     if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
-  };
-  for (const std::string& t : Tables()) add(t);
-  for (const Key& k : Schema()) add(k.path);
+  }
   return names;
 }
 

@@ -117,7 +117,7 @@ std::string Lowercase1(std::string s) {
 }
 
 // toml++ says "Error while parsing <context>: <what>"; we say "syntax error: <what> (in
-// <context>)", or "<path>: defined twice (<what>)" for a redefinition.
+// <context>)", or "<path>: already defined (<what>)" for a redefinition.
 std::string Explain(const toml::parse_error& e, std::string_view text) {
   std::string d(e.description());
   std::string context;
@@ -129,8 +129,11 @@ std::string Explain(const toml::parse_error& e, std::string_view text) {
     }
   }
   if (d.starts_with("cannot redefine"))
-    return PathAtLine(text, e.source().begin.line) + ": defined twice (" + d + ")";
-  return "syntax error: " + Lowercase1(d) + (context.empty() ? "" : " (in " + context + ")");
+    return PathAtLine(text, e.source().begin.line) + ": already defined (" + d + ")";
+  std::string hint;
+  if (context == "string" && d.find("control characters") != std::string::npos)
+    hint = "; is a closing quote missing?";
+  return "syntax error: " + Lowercase1(d) + (context.empty() ? "" : " (in " + context + ")") + hint;
 }
 
 Value Convert(const toml::node& n);
