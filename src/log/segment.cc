@@ -184,24 +184,7 @@ Result<std::unique_ptr<Segment>> Segment::Recover(Env* env, const std::string& d
   s->next_offset_ = scan->next_offset;
   s->max_timestamp_ = scan->max_timestamp;
   if (!scan->bad_reason.empty()) {
-    report->truncated = true;
-    report->cut_position = scan->valid_end;
-    report->bytes_cut = *size - scan->valid_end;
-    report->first_offset_cut = scan->next_offset;
-    report->reason = scan->bad_reason;
-    Result<Bytes> tail = ReadRange(*s->reader_, scan->valid_end, size_t(report->bytes_cut));
-    if (!tail.ok()) return tail.status();
-    if (std::optional<Offset> after = FindBatchesAfterDamage(*tail, scan->next_offset)) {
-      report->valid_batches_after_cut = true;
-      report->last_offset_after_cut = *after;
-      if (options.strict_recovery) {
-        return Status::Error(report->file + ": damaged batch at position " +
-                             std::to_string(report->cut_position) + " (" + report->reason +
-                             ") is followed by valid batches up to offset " +
-                             std::to_string(*after) + "; refusing to cut them (strict recovery)");
-      }
-    }
-    if (Status st = env->TruncateFile(s->data_path(), s->size_); !st.ok()) return st;
+    if (Status st = s->CutDamagedTail(*size, scan->bad_reason, report); !st.ok()) return st;
   }
   if (Status st = s->OpenWriter(); !st.ok()) return st;
   if (report->truncated) {
@@ -211,6 +194,29 @@ Result<std::unique_ptr<Segment>> Segment::Recover(Env* env, const std::string& d
     if (Status st = env->RemoveFile(s->index_path()); !st.ok()) return st;
   }
   return s;
+}
+
+// Cuts the data file from size_ (the end of the last good batch) to `file_size`,
+// unless strict recovery finds valid batches in the bytes to be cut.
+Status Segment::CutDamagedTail(uint64_t file_size, const std::string& reason,
+                               RecoveryReport* report) {
+  report->truncated = true;
+  report->cut_position = size_;
+  report->bytes_cut = file_size - size_;
+  report->first_offset_cut = next_offset_;
+  report->reason = reason;
+  Result<Bytes> tail = ReadRange(*reader_, size_, size_t(report->bytes_cut));
+  if (!tail.ok()) return tail.status();
+  if (std::optional<Offset> after = FindBatchesAfterDamage(*tail, next_offset_)) {
+    report->valid_batches_after_cut = true;
+    report->last_offset_after_cut = *after;
+    if (options_.strict_recovery) {
+      return Status::Error(report->file + ": damaged batch at position " + std::to_string(size_) +
+                           " (" + reason + ") is followed by valid batches up to offset " +
+                           std::to_string(*after) + "; refusing to cut them (strict recovery)");
+    }
+  }
+  return env_->TruncateFile(data_path(), size_);
 }
 
 Result<std::unique_ptr<Segment>> Segment::OpenSealed(Env* env, const std::string& dir, Offset base,

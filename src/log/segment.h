@@ -99,6 +99,7 @@ class Segment {
   Status OpenWriter();
   Result<uint64_t> WalkToBatch(Offset offset, uint64_t position, Offset expected_base) const;
   Status RebuildIndex();
+  Status CutDamagedTail(uint64_t file_size, const std::string& reason, RecoveryReport* report);
   std::string index_path() const;
 
   Env* env_;

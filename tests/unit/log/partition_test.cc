@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "log/mem_env.h"
 #include "test_util.h"
 
@@ -357,6 +360,45 @@ TEST_F(PartitionTest, ClosedPartitionRefusesEverything) {
   EXPECT_FALSE(p->Append(MakeRecords(1, "x")).ok());
   EXPECT_FALSE(p->Read(0, ReadOptions{}).ok());
   EXPECT_FALSE(p->Truncate(0).ok());
+}
+
+TEST_F(PartitionTest, ConcurrentAppendersReadersAndTicks) {
+  options_.fsync_policy = FsyncPolicy::kInterval;
+  options_.clock = nullptr;  // the system clock; FakeClock is not thread-safe
+  auto p = OpenPartition();
+  std::atomic<bool> done{false};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < 2; ++w) {
+    threads.emplace_back([&, w] {
+      for (int i = 0; i < 300; ++i)
+        ASSERT_TRUE(p->Append(MakeRecords(2, "w" + std::to_string(w))).ok());
+    });
+  }
+  threads.emplace_back([&] {
+    while (!done) {
+      Offset from = p->LogStartOffset();
+      while (from < p->LogEndOffset()) {
+        Result<std::vector<Record>> got = p->Read(from, ReadOptions{});
+        ASSERT_TRUE(got.ok()) << got.error();
+        for (const Record& r : *got) ASSERT_EQ(r.offset, from++);
+      }
+    }
+  });
+  threads.emplace_back([&] {
+    while (!done) {
+      ASSERT_TRUE(p->Tick().ok());
+      (void)p->NextSyncDeadline();
+      (void)p->DurableEndOffset();
+    }
+  });
+  threads[0].join();
+  threads[1].join();
+  done = true;
+  threads[2].join();
+  threads[3].join();
+  EXPECT_EQ(p->LogEndOffset(), 1200u);
+  ASSERT_TRUE(p->Sync().ok());
+  EXPECT_EQ(ReadAll(*p).size(), 1200u);
 }
 
 }  // namespace
