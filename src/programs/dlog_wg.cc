@@ -38,13 +38,13 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/rng.h"
+#include "dlog_wg_obfs.h"  // DPI disguise, when DLOG_WG_OBFS_SECRET_FILE is set
 #include "net/tun.h"
 #include "net/tun_offload_io.h"
 #include "net/uapi_device.h"
 #include "net/uapi_server.h"
 #include "net/udp.h"
 #include "wg/device.h"
-#include "dlog_wg_obfs.h"  // DPI disguise, when DLOG_WG_OBFS_SECRET_FILE is set
 
 extern char** environ;
 
@@ -352,7 +352,9 @@ class Daemon {
     }
   }
 
-  void UdpLoop() { ReadLoop([this] { return bind_.Current(); }); }
+  void UdpLoop() {
+    ReadLoop([this] { return bind_.Current(); });
+  }
 
   // Receives on `current()` until it returns null (the listen_port socket, or a hop port's).
   void ReadLoop(const std::function<std::shared_ptr<net::UdpSocket>()>& current) {
