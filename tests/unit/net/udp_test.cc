@@ -261,7 +261,7 @@ std::string ReplySource(UdpSocket& rx, const std::string& client_addr,
                         const std::string& server_addr, LocalAddr* local = nullptr) {
   sockaddr_storage bound;
   int c = ClientSocket(client_addr, bound);
-  if (c < 0) return "";
+  if (c < 0) return std::string("bind ") + client_addr + ": " + strerror(errno);
   bool v6 = server_addr.find(':') != std::string::npos;
   wg::Endpoint server =
       *wg::Endpoint::Parse(v6 ? "[" + server_addr + "]:" + std::to_string(rx.port())
@@ -269,7 +269,10 @@ std::string ReplySource(UdpSocket& rx, const std::string& client_addr,
   sockaddr_storage sa;
   socklen_t len = ToSockaddr(server, false, sa);
   if (v6) len = ToSockaddr(server, true, sa);
-  sendto(c, "ping", 4, 0, reinterpret_cast<sockaddr*>(&sa), len);
+  if (sendto(c, "ping", 4, 0, reinterpret_cast<sockaddr*>(&sa), len) != 4) {
+    close(c);
+    return std::string("sendto: ") + strerror(errno);
+  }
   RecvBatch batch;
   pollfd pfd{rx.fd(), POLLIN, 0};
   if (poll(&pfd, 1, 2000) != 1 || !rx.Receive(batch).ok() || batch.datagrams().empty()) {
@@ -329,6 +332,12 @@ TEST(UdpSticky, Ipv6AndAVanishedAddress) {
         if (system("ip link set lo up && ip addr add fd00::1/128 dev lo nodad && "
                    "ip addr add fd00::2/128 dev lo nodad && ip addr add 10.9.9.2/32 dev lo") != 0)
           return "ip setup failed";
+        // Even with nodad, addrconf finishes new IPv6 addresses from a work queue: wait
+        // (bounded) until none is tentative.
+        for (int i = 0; i < 100; ++i) {
+          if (system("test -z \"$(ip -6 -o addr show dev lo tentative)\"") == 0) break;
+          usleep(20'000);
+        }
         auto rx = UdpSocket::Open(UdpOptions{});
         if (!rx.ok()) return rx.error();
         std::string got = ReplySource(**rx, "fd00::1", "fd00::2");
