@@ -35,7 +35,9 @@ class SystemClock final : public Clock {
 class FakeClock final : public Clock {
  public:
   TimePoint Now() const override { return now_; }
-  WallTime WallNow() const override { return WallTime{wall_base_ + now_.time_since_epoch().count()}; }
+  WallTime WallNow() const override {
+    return WallTime{wall_base_ + now_.time_since_epoch().count()};
+  }
   void Advance(Duration d) { now_ += d; }
   void SetWallBase(int64_t unix_nanos) { wall_base_ = unix_nanos; }
 

@@ -9,9 +9,12 @@ namespace {
 std::atomic<int> g_level{int(LogLevel::kInfo)};
 const char* Name(LogLevel l) {
   switch (l) {
-    case LogLevel::kError: return "ERROR";
-    case LogLevel::kInfo: return "INFO";
-    case LogLevel::kDebug: return "DEBUG";
+    case LogLevel::kError:
+      return "ERROR";
+    case LogLevel::kInfo:
+      return "INFO";
+    case LogLevel::kDebug:
+      return "DEBUG";
   }
   return "?";
 }
@@ -29,7 +32,7 @@ void Logf(LogLevel level, const char* fmt, ...) {
   va_end(ap);
   timespec ts{};
   clock_gettime(CLOCK_REALTIME, &ts);
-  struct tm tm{};
+  struct tm tm {};
   gmtime_r(&ts.tv_sec, &tm);
   fprintf(stderr, "%02d:%02d:%02d.%03ld %s: %s\n", tm.tm_hour, tm.tm_min, tm.tm_sec,
           ts.tv_nsec / 1000000, Name(level), buf);

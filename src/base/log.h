@@ -13,10 +13,10 @@ void Logf(LogLevel level, const char* fmt, ...) __attribute__((format(printf, 2,
 
 #define DLOG_ERROR(...) ::dlog::Logf(::dlog::LogLevel::kError, __VA_ARGS__)
 #define DLOG_INFO(...) ::dlog::Logf(::dlog::LogLevel::kInfo, __VA_ARGS__)
-#define DLOG_DEBUG(...)                                                   \
-  do {                                                                    \
-    if (::dlog::GetLogLevel() >= ::dlog::LogLevel::kDebug)                \
-      ::dlog::Logf(::dlog::LogLevel::kDebug, __VA_ARGS__);                \
+#define DLOG_DEBUG(...)                                    \
+  do {                                                     \
+    if (::dlog::GetLogLevel() >= ::dlog::LogLevel::kDebug) \
+      ::dlog::Logf(::dlog::LogLevel::kDebug, __VA_ARGS__); \
   } while (0)
 
 }  // namespace dlog

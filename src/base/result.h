@@ -30,8 +30,8 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}          // NOLINT: implicit by design
-  Result(Status error) : v_(std::move(error)) {        // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}      // NOLINT: implicit by design
+  Result(Status error) : v_(std::move(error)) {  // NOLINT: implicit by design
     assert(!std::get<Status>(v_).ok());
   }
 

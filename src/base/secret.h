@@ -19,7 +19,9 @@ class Secret {
  public:
   static constexpr size_t kSize = N;
   Secret() { bytes_.fill(0); }
-  explicit Secret(std::span<const uint8_t, N> src) { std::copy(src.begin(), src.end(), bytes_.begin()); }
+  explicit Secret(std::span<const uint8_t, N> src) {
+    std::copy(src.begin(), src.end(), bytes_.begin());
+  }
   Secret(const Secret&) = default;
   Secret& operator=(const Secret&) = default;
   ~Secret() { Wipe(); }

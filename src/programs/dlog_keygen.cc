@@ -41,7 +41,7 @@ int GenKey(bool clamp) {
   rng.Fill(key.span());
   if (clamp) dlog::crypto::ClampPrivateKey(key);
   if (isatty(STDOUT_FILENO) == 0) {
-    struct stat st{};
+    struct stat st {};
     if (fstat(STDOUT_FILENO, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0077) != 0)
       std::fprintf(stderr, "Warning: writing private key to world accessible file.\n");
   }
