@@ -4,9 +4,10 @@
 # Stages (each prints PASS/FAIL; the last line counts them):
 #   format     clang-format check of all C++ sources
 #   unit       unit tests (ctest) in a RelWithDebInfo build
-#   asan       unit tests built with AddressSanitizer + UndefinedBehaviorSanitizer
+#   asan       unit tests built by clang with AddressSanitizer + UndefinedBehaviorSanitizer
+#              (the same build also holds the libFuzzer targets)
 #   tsan       unit tests built with ThreadSanitizer
-#   fuzz       every libFuzzer target, briefly (FUZZ_SECONDS each, default 20)
+#   fuzz       every libFuzzer target from the asan build, briefly (FUZZ_SECONDS each)
 #   netns      interoperability and security tests against wireguard-go in network
 #              namespaces (root)
 # Environment: STAGES="format unit ..." to run a subset; JOBS for the build.
@@ -44,11 +45,20 @@ unit_tests() {  # unit_tests BUILD_DIR [cmake args...]
     (cd "$dir" && ctest --output-on-failure --timeout 600 -j2)
 }
 
+# One clang build serves both the ASan/UBSan unit tests and the fuzzers.
+asan_configure() {
+  CC=clang CXX=clang++ cmake -S . -B build-asan -G Ninja -DDLOG_FUZZ=ON -DDLOG_BENCH=OFF \
+    -DDLOG_SANITIZE=address,undefined -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+}
+
+asan_tests() {
+  asan_configure && ninja -C build-asan >/dev/null &&
+    (cd build-asan && ctest --output-on-failure --timeout 900 -j2)
+}
+
 fuzz_run() {
-  local dir=build-fuzz
-  CC=clang CXX=clang++ cmake -S . -B "$dir" -G Ninja -DDLOG_FUZZ=ON -DDLOG_BENCH=OFF \
-    -DDLOG_SANITIZE=address,undefined -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null || return 1
-  ninja -C "$dir" >/dev/null || return 1
+  local dir=build-asan
+  asan_configure && ninja -C "$dir" >/dev/null || return 1
   local ok=0 f
   for f in "$dir"/fuzz/*_fuzz; do
     [ -x "$f" ] || continue
@@ -69,8 +79,7 @@ for s in $STAGES; do
   case "$s" in
     format) stage format format_check ;;
     unit) stage unit unit_tests build ;;
-    asan) stage asan unit_tests build-asan -DDLOG_SANITIZE=address,undefined -DDLOG_BENCH=OFF \
-            -DCMAKE_BUILD_TYPE=Debug ;;
+    asan) stage asan asan_tests ;;
     tsan) stage tsan unit_tests build-tsan -DDLOG_SANITIZE=thread -DDLOG_BENCH=OFF \
             -DCMAKE_BUILD_TYPE=RelWithDebInfo ;;
     fuzz) stage fuzz fuzz_run ;;
