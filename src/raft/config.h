@@ -39,6 +39,10 @@ struct Config {
   struct Unsafe {
     bool commit_any_term = false;   // skip §5.4.2: count replicas for old-term entries
     bool vote_ignores_log = false;  // skip §5.4.1: grant votes to any log
+    // skip §6.4's no-op at a leader's start. Safe alone, but it unmasks commit_any_term:
+    // with the no-op, a new leader's old-term entries mostly reach a quorum together
+    // with an entry of its own term, which commits them legitimately.
+    bool skip_noop = false;
   } unsafe;
 
   Status Validate() const;

@@ -194,7 +194,8 @@ void Raft::BecomeLeader() {
   votes_.clear();
   progress_.clear();
   SyncProgress();
-  AppendLocal(EntryType::kNormal, {});  // §6.4: the no-op commits the previous terms
+  // §6.4: the no-op commits the previous terms' entries.
+  if (!config_.unsafe.skip_noop) AppendLocal(EntryType::kNormal, {});
   BroadcastAppend();
 }
 
