@@ -7,7 +7,7 @@
 //   +------------+-----------+----------------+---------------------------------+---------+
 //   | prefix     | separator | tag            | masked region                   | padding |
 //   | L bytes,   | 1 byte,   | 8 bytes,       | kind 1 | length 2 | [time 4] |  | random  |
-//   | printable  | not       | keyed BLAKE2s  |   inner datagram (length bytes) |         |
+//   | printable  | not       | SipHash-2-4    |   inner datagram (length bytes) |         |
 //   | 8 ≤ L ≤ 16 | printable |                |                                 |         |
 //   +------------+-----------+----------------+---------------------------------+---------+
 //
@@ -15,8 +15,8 @@
 //              every datagram are printable ASCII, the exemption "Ex2" of the Great
 //              Firewall's fully-encrypted-traffic filter (Wu et al., USENIX Security 2023).
 //   separator  a random byte outside 0x20..0x7e; it ends the prefix.
-//   tag        BLAKE2s-64 keyed with k_tag over prefix ‖ separator ‖ LE16(datagram size) ‖
-//              plaintext of the masked region: a synthetic IV (SIV) that authenticates
+//   tag        SipHash-2-4 keyed with k_tag over prefix ‖ separator ‖ LE16(datagram size)
+//              ‖ plaintext of the masked region: a synthetic IV (SIV) that authenticates
 //              the header and, with the prefix, seeds the mask.
 //   masked     XORed with ChaCha20(k_mask, nonce = tag ‖ prefix[0..4), counter 0):
 //                kind     kTransport: a WireGuard transport message (type 4). Only its

@@ -13,11 +13,12 @@ namespace dlog::obfs {
 namespace {
 
 // Counter names, in the order of DisguiseCounters.
-#define DLOG_OBFS_COUNTERS(X)                                                                     \
-  X(sealed)                                                                                       \
-  X(stock_sent) X(decoys_sent) X(cover_sent) X(padding_bytes) X(oversize) X(shaping_dropped)      \
-      X(decoys_dropped) X(wire_bytes) X(opened) X(stock_received) X(chaff_received) X(drop_short) \
-          X(drop_prefix) X(drop_header) X(drop_tag) X(drop_stale) X(drop_replay) X(drop_stock)
+#define DLOG_OBFS_COUNTERS(X)                                                                    \
+  X(sealed)                                                                                      \
+  X(stock_sent)                                                                                  \
+  X(decoys_sent) X(cover_sent) X(padding_bytes) X(oversize) X(shaping_dropped) X(decoys_dropped) \
+      X(wire_bytes) X(opened) X(stock_received) X(chaff_received) X(drop_short) X(drop_prefix)   \
+          X(drop_header) X(drop_tag) X(drop_stale) X(drop_replay) X(drop_stock)
 
 // Stock WireGuard (types 1–4, zero reserved bytes, their sizes) or a PQ exchange datagram.
 bool IsStockForm(ByteSpan d) {
@@ -129,14 +130,25 @@ size_t Disguise::SampleSize(RandomPool& rng) const {
 
 // --- sealing -----------------------------------------------------------------------------
 
-SealSpec Disguise::PlanReal(ByteSpan inner, WallTime wall, RandomPool& rng, size_t& size) {
+SealSpec Disguise::PlanReal(const wg::Endpoint& to, ByteSpan inner, WallTime wall, Output& out,
+                            size_t& size) {
   SealSpec s;
   s.kind = KindOf(inner);
-  s.prefix_len = ChoosePrefix(rng);
   s.time_s = UnixSeconds(wall);
+  Output::Run& run = out.run_;
+  const bool joins =
+      run.valid && s.kind == Kind::kTransport && inner.size() <= run.inner && run.to == to;
+  if (joins) {
+    s.prefix_len = run.prefix;
+    s.padding = run.padding;
+    run.valid = inner.size() == run.inner;  // a shorter datagram ends the run
+  } else {
+    s.prefix_len = ChoosePrefix(out.pool_);
+    s.padding = ChoosePadding(SealedSize(s.kind, inner.size(), s.prefix_len, 0), out.pool_);
+    run = {s.kind == Kind::kTransport, to, inner.size(), s.prefix_len, s.padding};
+  }
   const size_t base = SealedSize(s.kind, inner.size(), s.prefix_len, 0);
   if (base > o_.max_datagram) BUMP(oversize, 1);
-  s.padding = ChoosePadding(base, rng);
   size = base + s.padding;
   RecordSize(base);
   return s;
@@ -179,6 +191,21 @@ void Disguise::EmitChaff(const wg::Endpoint& to, bool hop, size_t base, WallTime
 void Disguise::Wrap(const wg::Endpoint& to, ByteSpan inner, TimePoint now, WallTime wall,
                     Output& out) {
   EnsureSeeded(out);
+  out.run_.valid = false;
+  WrapOne(to, inner, now, wall, out);
+  out.run_.valid = false;
+}
+
+void Disguise::WrapAll(const wg::Output& device_out, TimePoint now, WallTime wall, Output& out) {
+  EnsureSeeded(out);
+  out.run_.valid = false;
+  for (size_t i = 0; i < device_out.datagram_count(); ++i)
+    WrapOne(device_out.datagram_endpoint(i), device_out.datagram(i), now, wall, out);
+  out.run_.valid = false;
+}
+
+void Disguise::WrapOne(const wg::Endpoint& to, ByteSpan inner, TimePoint now, WallTime wall,
+                       Output& out) {
   const PeerMode mode = policy_.ModeOf(to, now);
   if (mode == PeerMode::kStock) {
     MutableByteSpan dst = out.Add(to, 0, inner.size());
@@ -193,7 +220,7 @@ void Disguise::Wrap(const wg::Endpoint& to, ByteSpan inner, TimePoint now, WallT
   }
   const bool hop = hops_ && mode == PeerMode::kDisguised;
   size_t size = 0;
-  const SealSpec spec = PlanReal(inner, wall, out.pool_, size);
+  const SealSpec spec = PlanReal(to, inner, wall, out, size);
   BUMP(sealed, 1);
   BUMP(padding_bytes, spec.padding);
   if (o_.traffic_shaping) {

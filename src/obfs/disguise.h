@@ -3,7 +3,8 @@
 // between the protocol cores (wg, pq) and the UDP sockets (net).
 //
 // The daemon calls, for each datagram the device wants to send,
-//   Wrap(to, inner, now, wall, out)   → out holds what to send now (0..n datagrams,
+//   WrapAll(device_output, now, wall, out), or Wrap(to, inner, now, wall, out) for one
+//                                     → out holds what to send now (0..n datagrams,
 //                                        each with its destination and local port)
 // for each datagram received,
 //   Unwrap(from, datagram, now, wall) → the inner datagram to hand to the device, or
@@ -50,6 +51,7 @@
 #include "obfs/random_pool.h"
 #include "obfs/replay_filter.h"
 #include "obfs/wire.h"
+#include "wg/device.h"
 #include "wg/endpoint.h"
 
 namespace dlog::obfs {
@@ -65,10 +67,23 @@ class Output {
   // The local port to send from: a hop port, or 0 for the listen_port socket.
   uint16_t from_port(size_t i) const { return slots_[i].from_port; }
   ByteSpan data(size_t i) const { return {slots_[i].buf.data(), slots_[i].size}; }
-  void Clear() { count_ = 0; }
+  void Clear() {
+    count_ = 0;
+    run_.valid = false;
+  }
 
  private:
   friend class Disguise;
+  // The prefix length and padding shared by a run of equal-size transport datagrams to
+  // one peer within one WrapAll, so they leave as one UDP GSO send (and arrive as one
+  // GRO buffer) like stock WireGuard's.
+  struct Run {
+    bool valid = false;
+    wg::Endpoint to;
+    size_t inner = 0;
+    size_t prefix = 0;
+    size_t padding = 0;
+  };
   struct Slot {
     wg::Endpoint to;
     uint16_t from_port = 0;
@@ -78,6 +93,7 @@ class Output {
   MutableByteSpan Add(const wg::Endpoint& to, uint16_t from_port, size_t size);
   std::vector<Slot> slots_;
   size_t count_ = 0;
+  Run run_;
   RandomPool pool_;  // seeded by the Disguise on first use
 };
 
@@ -118,7 +134,13 @@ class Disguise {
   const Options& options() const { return o_; }
 
   // --- Sending ---
+  // One datagram, sized on its own.
   void Wrap(const wg::Endpoint& to, ByteSpan inner, TimePoint now, WallTime wall, Output& out);
+  // Every datagram of a device Output, in order. Consecutive transport datagrams to one
+  // peer of one size (the last of a run may be shorter) share a prefix length and a
+  // padding, hence one wire size: the sizes still vary from run to run, and UDP GSO/GRO
+  // keep working (docs/DPI.md, "Cost").
+  void WrapAll(const wg::Output& device_out, TimePoint now, WallTime wall, Output& out);
 
   // --- Receiving ---
   struct Unwrapped {
@@ -175,7 +197,9 @@ class Disguise {
              uint16_t& from_port) const;
   size_t ChoosePrefix(RandomPool& rng) const;
   size_t ChoosePadding(size_t base, RandomPool& rng) const;
-  SealSpec PlanReal(ByteSpan inner, WallTime wall, RandomPool& rng, size_t& size);
+  SealSpec PlanReal(const wg::Endpoint& to, ByteSpan inner, WallTime wall, Output& out,
+                    size_t& size);
+  void WrapOne(const wg::Endpoint& to, ByteSpan inner, TimePoint now, WallTime wall, Output& out);
   SealSpec PlanChaff(size_t base, RandomPool& rng, size_t& size) const;
   Bytes SealChaff(size_t base, RandomPool& rng);
   void RecordSize(size_t size);

@@ -3,7 +3,7 @@
 // Every member of a cluster holds the same 32-byte secret; from it each derives, with
 // HMAC-BLAKE2s under distinct labels,
 //   mask  32 bytes  ChaCha20 key of the header mask          ("dlog obfs v1 mask")
-//   tag   32 bytes  BLAKE2s key of the datagram tag         ("dlog obfs v1 tag")
+//   tag   16 bytes  SipHash-2-4 key of the datagram tag      ("dlog obfs v1 tag")
 //   hop   32 bytes  BLAKE2s key of the port-hop schedule     ("dlog obfs v1 hop")
 // so members agree on the disguise and the hop schedule without any other
 // configuration, and a party without the secret can neither unmask, forge nor predict.
@@ -25,7 +25,7 @@ using ClusterSecret = Secret<32>;
 
 struct DisguiseKeys {
   Secret<32> mask;
-  Secret<32> tag;
+  Secret<16> tag;
   Secret<32> hop;
 };
 

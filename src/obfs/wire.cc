@@ -6,8 +6,6 @@
 #include <cassert>
 #include <cstring>
 
-#include "crypto/blake2s.h"
-
 namespace dlog::obfs {
 namespace {
 
@@ -35,12 +33,26 @@ void ApplyMask(const DisguiseKeys& keys, const uint8_t nonce[kNonceSize],
                                        keys.mask.data());
 }
 
-// The tag over prefix ‖ separator ‖ LE16(size) ‖ masked plaintext.
+// The tag: SipHash-2-4 over prefix ‖ separator ‖ LE16(size) ‖ masked plaintext. Header
+// regions (transport, chaff) are assembled on the stack; a long message on the heap.
 void ComputeTag(const DisguiseKeys& keys, ByteSpan prefix_and_sep, size_t size,
                 ByteSpan masked_plain, uint8_t out[kTagSize]) {
-  uint8_t len[2] = {uint8_t(size), uint8_t(size >> 8)};
-  crypto::Blake2s h(kTagSize, keys.tag.span());
-  h.Update(prefix_and_sep).Update(len).Update(masked_plain).Final(out);
+  static_assert(crypto_shorthash_siphash24_BYTES == kTagSize);
+  constexpr size_t kStack = kMaxPrefix + kSeparatorSize + 2 + kHeaderSize + kMaskedInnerHeader;
+  const size_t n = prefix_and_sep.size() + 2 + masked_plain.size();
+  uint8_t stack[kStack];
+  Bytes heap;
+  uint8_t* buf = stack;
+  if (n > kStack) {
+    heap.resize(n);
+    buf = heap.data();
+  }
+  std::memcpy(buf, prefix_and_sep.data(), prefix_and_sep.size());
+  buf[prefix_and_sep.size()] = uint8_t(size);
+  buf[prefix_and_sep.size() + 1] = uint8_t(size >> 8);
+  if (!masked_plain.empty())
+    std::memcpy(buf + prefix_and_sep.size() + 2, masked_plain.data(), masked_plain.size());
+  crypto_shorthash_siphash24(out, buf, n, keys.tag.data());
 }
 
 size_t ScanPrefix(ByteSpan d) {

@@ -109,18 +109,17 @@ class ObfsPath {
     obfs::Output& o = ThreadOutput();
     const TimePoint now = clock_.Now();
     const WallTime wall = clock_.WallNow();
-    for (size_t i = 0; i < out.datagram_count(); ++i)
-      disguise_.Wrap(out.datagram_endpoint(i), out.datagram(i), now, wall, o);
+    disguise_.WrapAll(out, now, wall, o);
     SendOutput(o, scratch);
     if (disguise_.needs_ticks() &&
         disguise_.NextDeadline().time_since_epoch().count() < planned_wake_.load())
       Poke();
   }
 
-  // The inner datagram of `d` (valid until this thread's next call), or nullopt.
+  // The inner datagram of `d`, or nullopt. Unmasks in place: `d.data` points into the
+  // calling reader's own RecvBatch, whose buffer the next Receive overwrites anyway.
   std::optional<ByteSpan> Unwrap(const net::Received& d, TimePoint now, WallTime wall) {
-    thread_local Bytes buf;
-    buf.assign(d.data.begin(), d.data.end());
+    MutableByteSpan buf(const_cast<uint8_t*>(d.data.data()), d.data.size());
     auto u = disguise_.Unwrap(d.from, buf, now, wall);
     if (!u.deliver) return std::nullopt;
     return u.inner;

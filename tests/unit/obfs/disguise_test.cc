@@ -132,6 +132,49 @@ TEST_F(DisguiseTest, PaddingNeverPushesPastMaxDatagram) {
   EXPECT_EQ(big.size(), 1u);
 }
 
+TEST_F(DisguiseTest, WrapAllGivesARunOneSizeSoGsoStillCoalesces) {
+  Options o;
+  o.random_padding = true;
+  Disguise a(SecretOf(1), o, rng), b(SecretOf(1), o, rng_b);
+  std::set<size_t> run_sizes;
+  for (int batch = 0; batch < 50; ++batch) {
+    wg::Output dev;
+    for (int i = 0; i < 40; ++i) {
+      Bytes t = Transport(batch * 100 + i, 1392, data_rng);
+      std::copy(t.begin(), t.end(), dev.AddDatagram(b_ep, t.size()).begin());
+    }
+    Bytes last = Transport(batch * 100 + 40, 500, data_rng);  // a shorter last one
+    std::copy(last.begin(), last.end(), dev.AddDatagram(b_ep, last.size()).begin());
+    Bytes init = Initiation(data_rng);  // not transport: sized on its own
+    std::copy(init.begin(), init.end(), dev.AddDatagram(b_ep, init.size()).begin());
+    Output out;
+    a.WrapAll(dev, now(), wall(), out);
+    ASSERT_EQ(out.size(), 42u);
+    const size_t size = out.data(0).size();
+    for (size_t i = 1; i < 40; ++i) ASSERT_EQ(out.data(i).size(), size) << batch << " " << i;
+    EXPECT_LT(out.data(40).size(), size);
+    run_sizes.insert(size);
+    for (size_t i = 0; i < out.size(); ++i) {
+      Bytes d(out.data(i).begin(), out.data(i).end());
+      ASSERT_TRUE(Receive(b, a_ep, d)) << i;
+    }
+  }
+  EXPECT_GT(run_sizes.size(), 1u) << "sizes vary from run to run";
+  // A run never spans two peers.
+  wg::Output dev;
+  for (const wg::Endpoint& to : {b_ep, a_ep, b_ep}) {
+    Bytes t = Transport(1, 1392, data_rng);
+    std::copy(t.begin(), t.end(), dev.AddDatagram(to, t.size()).begin());
+  }
+  std::set<size_t> sizes;
+  for (int k = 0; k < 20; ++k) {
+    Output out;
+    a.WrapAll(dev, now(), wall(), out);
+    for (size_t i = 0; i < out.size(); ++i) sizes.insert(out.data(i).size());
+  }
+  EXPECT_GT(sizes.size(), 20u);
+}
+
 TEST_F(DisguiseTest, DecoysAtTheRatioAreDiscardedByTheReceiver) {
   Options o;
   o.decoy_traffic = true;

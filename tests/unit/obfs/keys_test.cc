@@ -47,7 +47,7 @@ TEST(KeysTest, DerivedKeysAreDistinctAndDependOnTheSecret) {
   EXPECT_FALSE(a.tag == b.tag);
   EXPECT_FALSE(a.hop == b.hop);
   EXPECT_FALSE(a.mask == a.hop);
-  EXPECT_NE(std::memcmp(a.mask.data(), a.tag.data(), 32), 0);
+  EXPECT_NE(std::memcmp(a.mask.data(), a.tag.data(), 16), 0);
 }
 
 class KeyFileTest : public ::testing::Test {
