@@ -16,55 +16,124 @@ namespace {
 
 Location ToLocation(const toml::source_region& r) { return {r.begin.line, r.begin.column}; }
 
-// The first line with more than kMaxDotsPerLine dots outside strings and comments (see
-// the header). Dots of decimals count too, which costs nothing: no key takes hundreds.
-std::optional<size_t> LineTooDeep(std::string_view text) {
+struct ParseFailure {
+  Location at;  // line 0: the whole document
+  std::string what;
+};
+
+// A lexical pass before toml++ that refuses what would make toml++ 3.3 misbehave:
+//  - more than kMaxDotsPerLine dots on a line outside strings and comments: it recurses
+//    once per key level (dots of decimals count too, which costs nothing);
+//  - a non-ASCII character outside strings and comments (never valid TOML 1.0), or right
+//    after a backslash in a """string""": its Unicode whitespace table reaches
+//    __builtin_unreachable() there (tomlplusplus issues #190 and #295).
+class Prescan {
+ public:
+  explicit Prescan(std::string_view text) : text_(text) {}
+  std::optional<ParseFailure> Run();
+
+ private:
   enum class State { kNormal, kComment, kBasic, kLiteral, kMlBasic, kMlLiteral };
-  State state = State::kNormal;
-  size_t dots = 0, line = 1;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    const std::string_view rest = text.substr(i);
-    if (c == '\n') {
-      ++line;
-      dots = 0;
-      if (state == State::kComment || state == State::kBasic || state == State::kLiteral)
-        state = State::kNormal;  // unterminated one-line strings: toml++ reports them
-      continue;
-    }
-    switch (state) {
-      case State::kNormal:
-        if (c == '#') state = State::kComment;
-        if (rest.starts_with("\"\"\""))
-          state = State::kMlBasic, i += 2;
-        else if (rest.starts_with("'''"))
-          state = State::kMlLiteral, i += 2;
-        else if (c == '"')
-          state = State::kBasic;
-        else if (c == '\'')
-          state = State::kLiteral;
-        else if (c == '.' && ++dots > kMaxDotsPerLine)
-          return line;
-        break;
-      case State::kBasic:
-      case State::kMlBasic:
-        if (c == '\\')
-          ++i;  // skips the escaped character (a newline included)
-        else if (state == State::kBasic && c == '"')
-          state = State::kNormal;
-        else if (rest.starts_with("\"\"\""))
-          state = State::kNormal, i += 2;
-        break;
-      case State::kLiteral:
-        if (c == '\'') state = State::kNormal;
-        break;
-      case State::kMlLiteral:
-        if (rest.starts_with("'''")) state = State::kNormal, i += 2;
-        break;
-      case State::kComment:
-        break;
+
+  std::optional<ParseFailure> Normal(char c);
+  std::optional<ParseFailure> AfterMlBackslash();
+  ParseFailure Fail(std::string what) const {
+    return {{uint32_t(line_), uint32_t(column_)}, std::move(what)};
+  }
+  bool At(std::string_view s) const { return text_.substr(i_).starts_with(s); }
+  void Advance(size_t n) {
+    for (size_t k = 0; k < n && i_ < text_.size(); ++k, ++i_) {
+      if (text_[i_] == '\n') {
+        ++line_;
+        column_ = 1;
+        dots_ = 0;
+      } else if ((uint8_t(text_[i_]) & 0xc0) != 0x80) {
+        ++column_;  // columns count characters, as toml++ does
+      }
     }
   }
+
+  std::string_view text_;
+  size_t i_ = 0, line_ = 1, column_ = 1, dots_ = 0;
+  State state_ = State::kNormal;
+};
+
+std::optional<ParseFailure> Prescan::Run() {
+  while (i_ < text_.size()) {
+    const char c = text_[i_];
+    if (c == '\n' && state_ != State::kMlBasic && state_ != State::kMlLiteral)
+      state_ = State::kNormal;  // comments end; unterminated strings: toml++ reports them
+    switch (state_) {
+      case State::kNormal:
+        if (std::optional<ParseFailure> f = Normal(c)) return f;
+        continue;
+      case State::kComment:
+        break;
+      case State::kBasic:
+        if (c == '\\')
+          Advance(1);  // the escaped character is not a quote
+        else if (c == '"')
+          state_ = State::kNormal;
+        break;
+      case State::kLiteral:
+        if (c == '\'') state_ = State::kNormal;
+        break;
+      case State::kMlBasic:
+        if (c == '\\') {
+          Advance(1);
+          if (std::optional<ParseFailure> f = AfterMlBackslash()) return f;
+          continue;
+        }
+        if (At("\"\"\"")) {
+          state_ = State::kNormal;
+          Advance(3);
+          continue;
+        }
+        break;
+      case State::kMlLiteral:
+        if (At("'''")) {
+          state_ = State::kNormal;
+          Advance(3);
+          continue;
+        }
+        break;
+    }
+    Advance(1);
+  }
+  return std::nullopt;
+}
+
+// Outside strings and comments; consumes at least one character.
+std::optional<ParseFailure> Prescan::Normal(char c) {
+  if (uint8_t(c) >= 0x80) return Fail("a non-ASCII character outside a string or comment");
+  if (c == '.' && ++dots_ > kMaxDotsPerLine)
+    return Fail("keys nested too deeply (more than " + std::to_string(kMaxDotsPerLine) +
+                " levels on one line)");
+  size_t n = 1;
+  if (At("\"\"\""))
+    state_ = State::kMlBasic, n = 3;
+  else if (At("'''"))
+    state_ = State::kMlLiteral, n = 3;
+  else if (c == '"')
+    state_ = State::kBasic;
+  else if (c == '\'')
+    state_ = State::kLiteral;
+  else if (c == '#')
+    state_ = State::kComment;
+  Advance(n);
+  return std::nullopt;
+}
+
+// Just past a backslash in a """string""": whitespace, then no non-ASCII character.
+std::optional<ParseFailure> Prescan::AfterMlBackslash() {
+  const size_t start = i_;
+  while (i_ < text_.size() && std::string_view(" \t\r\n").find(text_[i_]) != std::string_view::npos)
+    Advance(1);
+  if (i_ < text_.size() && uint8_t(text_[i_]) >= 0x80)
+    return Fail(
+        "a non-ASCII character after a line-ending backslash; toml++ 3.3 cannot read "
+        "it there (start the line with an ASCII character, or drop the backslash)");
+  if (i_ == start && i_ < text_.size()) Advance(1);  // an escape like \" or \n
   return std::nullopt;
 }
 
@@ -178,11 +247,6 @@ Value Convert(const toml::node& n) {
   return v;
 }
 
-struct ParseFailure {
-  Location at;  // line 0: the whole document
-  std::string what;
-};
-
 // Parses `text`; on failure fills `failure` and returns nullopt.
 std::optional<Value> Parse(std::string_view text, std::string_view source, ParseFailure& failure) {
   if (text.size() > kMaxTomlBytes) {
@@ -190,10 +254,8 @@ std::optional<Value> Parse(std::string_view text, std::string_view source, Parse
         "larger than " + std::to_string(kMaxTomlBytes >> 20) + " MiB; not a configuration file?";
     return std::nullopt;
   }
-  if (std::optional<size_t> line = LineTooDeep(text)) {
-    failure.at = {uint32_t(*line), 1};
-    failure.what = "keys nested too deeply (more than " + std::to_string(kMaxDotsPerLine) +
-                   " levels on one line)";
+  if (std::optional<ParseFailure> f = Prescan(text).Run()) {
+    failure = std::move(*f);
     return std::nullopt;
   }
   toml::parse_result r = toml::parse(text, source);

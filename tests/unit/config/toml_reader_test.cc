@@ -28,7 +28,8 @@ TEST(TomlReaderTest, DeepKeysAreRefusedBeforeTheParserRecursesOnThem) {
   for (int i = 0; i < 100'000; ++i) deep += ".a";
   Result<Value> v = ParseTomlDocument("x = 1\n[" + deep + "]\n", "deep.toml");
   ASSERT_FALSE(v.ok());
-  EXPECT_EQ(v.error(), "deep.toml:2:1: keys nested too deeply (more than 256 levels on one line)");
+  EXPECT_EQ(v.error(),
+            "deep.toml:2:515: keys nested too deeply (more than 256 levels on one line)");
   v = ParseTomlDocument(deep + " = 1\n", "deep.toml");
   EXPECT_FALSE(v.ok());
 }
@@ -39,6 +40,56 @@ TEST(TomlReaderTest, DotsInStringsAndCommentsDoNotCount) {
       "a = \"" + dots + "\" # " + dots + "\nb = '" + dots + "'\nc = \"\"\"\n" + dots + "\n\"\"\"\n",
       "f");
   EXPECT_TRUE(v.ok()) << v.error();
+}
+
+// Inputs on which toml++ 3.3 reaches __builtin_unreachable() (found by config_fuzz; also
+// tomlplusplus issues #190 and #295) are refused before it sees them, with a position.
+TEST(TomlReaderTest, RefusesWhatTomlPlusPlusCannotRead) {
+  const std::string kBackslash =
+      "a non-ASCII character after a line-ending backslash; toml++ 3.3 cannot read it there "
+      "(start the line with an ASCII character, or drop the backslash)";
+  const std::string kOutside = "a non-ASCII character outside a string or comment";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"a = 1\u039b\n", "f:1:6: " + kOutside},
+      {"\xcc\xaa", "f:1:1: " + kOutside},
+      {"[network.wi]\nnuard\u039bpi = 1\n", "f:2:6: " + kOutside},
+      {R"(s = """\)"
+       "\n\u00a7\"\"\"\n",
+       "f:2:1: " + kBackslash},
+      {R"(s = """a\ )"
+       "\n \u039b\"\"\"\n",
+       "f:2:2: " + kBackslash},
+      {R"(s = """\)"
+       "\u039b\"\"\"\n",
+       "f:1:9: " + kBackslash},
+  };
+  for (const auto& [text, message] : cases) {
+    Result<Value> v = ParseTomlDocument(text, "f");
+    ASSERT_FALSE(v.ok()) << text;
+    EXPECT_EQ(v.error(), message);
+  }
+}
+
+TEST(TomlReaderTest, NonAsciiInStringsCommentsAndQuotedKeysIsFine) {
+  const std::vector<std::string> texts = {
+      "a = \"\u039b\"",
+      "# \u039b",
+      "a = '\u039b'",
+      "a = \"\"\"\n\u039b\n\"\"\"",
+      "\"\u039b\" = 1",
+      R"(a = """x\)"
+      "\n  y\u039b\"\"\"",
+      R"(a = '''\)"
+      "\n \u039b'''",
+      R"(a = "\")"
+      "\u039b\"",
+      R"(a = """\")"
+      "\u039b\"\"\"",
+  };
+  for (const std::string& text : texts) {
+    Result<Value> v = ParseTomlDocument(text, "f");
+    EXPECT_TRUE(v.ok()) << text << ": " << v.error();
+  }
 }
 
 TEST(TomlReaderTest, ASingleValue) {
