@@ -97,6 +97,10 @@ void Raft::HandleAppendResponse(const Message& m) {
   if (role_ != Role::kLeader || it == progress_.end()) return;
   Progress& pr = it->second;
   pr.recent_active = true;
+  if (!m.reject && m.index > log_.LastIndex()) {  // acknowledges entries we never sent
+    ++stats_.messages_ignored;
+    return;
+  }
   if (m.reject) {
     Index hint = m.reject_hint;
     if (m.log_term > 0) hint = log_.FindConflictByTerm(m.reject_hint, m.log_term);
