@@ -34,6 +34,8 @@
 #include "base/hex.h"
 #include "base/log.h"
 #include "base/rng.h"
+#include "obfs/disguise.h"
+#include "obfs/settings.h"
 #include "pq/daemon_config.h"
 #include "pq/exchange.h"
 #include "pq/keys.h"
@@ -169,6 +171,8 @@ class Daemon {
       : c_(std::move(config)), ex_(std::move(ex)), fd_(fd) {}
 
   Status AddPeers(dlog::TimePoint now);
+  // DPI disguise of every datagram (docs/DPI.md): DLOG_PQ_OBFS_SECRET_FILE, _CONFIG, _OPTIONS.
+  Status EnableDisguise();
   int Run();
 
  private:
@@ -176,6 +180,7 @@ class Daemon {
   void Apply(const PskUpdate& u);
   void ApplySlot(const WgPublicKey& wg, SlotState& s);
   void ReceiveAll(dlog::TimePoint now, Output& out);
+  void SendTo(const dlog::wg::Endpoint& to, dlog::ByteSpan bytes);
   void EraseAll();
   std::string SocketPath() const { return c_.uapi_dir + "/" + c_.interface + ".sock"; }
 
@@ -184,7 +189,24 @@ class Daemon {
   int fd_;
   std::map<WgPublicKey, SlotState> slots_;
   dlog::TimePoint next_reapply_{};
+  dlog::SystemRng obfs_rng_;
+  std::unique_ptr<dlog::obfs::Disguise> obfs_;  // null: the exchange's own bytes on the wire
+  dlog::obfs::Output obfs_out_;
 };
+
+Status Daemon::EnableDisguise() {
+  auto settings = dlog::obfs::SettingsFromEnvironment("DLOG_PQ_OBFS_");
+  if (!settings.ok()) return settings.status();
+  if (!*settings) return Status::Ok();
+  dlog::obfs::Options o = (*settings)->options;
+  if (o.traffic_shaping || o.port_hopping)
+    DLOG_INFO("dlog-pq: traffic_shaping and port_hopping apply to dlog-wg's port only");
+  o.traffic_shaping = o.port_hopping = false;
+  o.decoy_max_delay = dlog::Duration::zero();  // no timer here: decoys leave at once
+  obfs_ = std::make_unique<dlog::obfs::Disguise>((*settings)->secret, o, obfs_rng_);
+  DLOG_INFO("dlog-pq: DPI disguise on");
+  return Status::Ok();
+}
 
 dlog::Result<PublicKey> LoadPeerKey(const std::string& spec) {
   if (spec.rfind(kPublicKeyTag, 0) == 0) return ParsePublicKey(spec);
@@ -239,12 +261,21 @@ void Daemon::Apply(const PskUpdate& u) {
   }
 }
 
+void Daemon::SendTo(const dlog::wg::Endpoint& to, dlog::ByteSpan bytes) {
+  sockaddr_storage ss;
+  socklen_t len = ToSockaddr(to, c_.listen.v6, ss);
+  sendto(fd_, bytes.data(), bytes.size(), 0, reinterpret_cast<sockaddr*>(&ss), len);
+}
+
 void Daemon::Process(Output& out) {
-  const bool v6 = c_.listen.v6;
   for (const Output::Datagram& d : out.datagrams) {
-    sockaddr_storage ss;
-    socklen_t len = ToSockaddr(d.to, v6, ss);
-    sendto(fd_, d.bytes.data(), d.bytes.size(), 0, reinterpret_cast<sockaddr*>(&ss), len);
+    if (!obfs_) {
+      SendTo(d.to, d.bytes);
+      continue;
+    }
+    obfs_->Wrap(d.to, d.bytes, Now(), dlog::SystemClock().WallNow(), obfs_out_);
+    for (size_t i = 0; i < obfs_out_.size(); ++i) SendTo(obfs_out_.to(i), obfs_out_.data(i));
+    obfs_out_.Clear();
   }
   for (const PskUpdate& u : out.psk_updates) Apply(u);
   out.Clear();
@@ -258,7 +289,14 @@ void Daemon::ReceiveAll(dlog::TimePoint now, Output& out) {
     ssize_t n =
         recvfrom(fd_, buf, sizeof buf, MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&ss), &len);
     if (n < 0) return;
-    ex_->HandleDatagram(FromSockaddr(ss), {buf, size_t(n)}, now, out);
+    dlog::ByteSpan bytes{buf, size_t(n)};
+    if (obfs_) {
+      const dlog::WallTime wall = dlog::SystemClock().WallNow();
+      auto u = obfs_->Unwrap(FromSockaddr(ss), {buf, size_t(n)}, now, wall);
+      if (!u.deliver) continue;
+      bytes = u.inner;
+    }
+    ex_->HandleDatagram(FromSockaddr(ss), bytes, now, out);
     Process(out);
   }
 }
@@ -424,6 +462,10 @@ int RunDaemon(int argc, char** argv) {
     return 1;
   }
   Daemon d(*c, std::move(*ex), fd);
+  if (Status s = d.EnableDisguise(); !s.ok()) {
+    std::fprintf(stderr, "dlog-pq: %s\n", s.message().c_str());
+    return 1;
+  }
   if (Status s = d.AddPeers(Now()); !s.ok()) {
     std::fprintf(stderr, "dlog-pq: %s\n", s.message().c_str());
     return 1;

@@ -27,7 +27,6 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <sstream>
 #include <thread>
 #include <vector>
 
@@ -35,8 +34,7 @@
 #include "base/log.h"
 #include "net/udp.h"
 #include "obfs/disguise.h"
-#include "obfs/keys.h"
-#include "obfs/options.h"
+#include "obfs/settings.h"
 #include "wg/device.h"
 
 namespace dlog {
@@ -48,28 +46,12 @@ class ObfsPath {
 
   // nullptr when DLOG_WG_OBFS_SECRET_FILE is unset or dpi_resistance is false.
   static Result<std::unique_ptr<ObfsPath>> FromEnvironment(Rng& rng, const Clock& clock) {
-    const char* secret_file = getenv("DLOG_WG_OBFS_SECRET_FILE");
-    if (!secret_file || !*secret_file) return std::unique_ptr<ObfsPath>();
-    obfs::Options o;
-    if (const char* path = getenv("DLOG_WG_OBFS_CONFIG"); path && *path) {
-      std::ifstream in(path);
-      if (!in) return Status::Error(std::string("cannot read ") + path);
-      std::stringstream text;
-      text << in.rdbuf();
-      auto parsed = obfs::ParseOptions(text.str(), path, o);
-      if (!parsed.ok()) return parsed.status();
-      o = *parsed;
-    }
-    if (const char* inline_options = getenv("DLOG_WG_OBFS_OPTIONS")) {
-      auto parsed = obfs::ParseOptions(inline_options, "DLOG_WG_OBFS_OPTIONS", o);
-      if (!parsed.ok()) return parsed.status();
-      o = *parsed;
-    }
-    if (!o.dpi_resistance) return std::unique_ptr<ObfsPath>();
-    auto secret = obfs::LoadClusterSecret(secret_file);
-    if (!secret.ok()) return secret.status();
+    auto settings = obfs::SettingsFromEnvironment("DLOG_WG_OBFS_");
+    if (!settings.ok()) return settings.status();
+    if (!*settings) return std::unique_ptr<ObfsPath>();
     const char* stats = getenv("DLOG_WG_OBFS_STATS_FILE");
-    return std::unique_ptr<ObfsPath>(new ObfsPath(*secret, o, rng, clock, stats ? stats : ""));
+    return std::unique_ptr<ObfsPath>(
+        new ObfsPath((*settings)->secret, (*settings)->options, rng, clock, stats ? stats : ""));
   }
 
   ~ObfsPath() { Stop(); }
@@ -112,7 +94,7 @@ class ObfsPath {
     disguise_.WrapAll(out, now, wall, o);
     SendOutput(o, scratch);
     if (disguise_.needs_ticks() &&
-        disguise_.NextDeadline().time_since_epoch().count() < planned_wake_.load())
+        (disguise_.NextDeadline() + Slack()).time_since_epoch().count() < planned_wake_.load())
       Poke();
   }
 
@@ -166,6 +148,18 @@ class ObfsPath {
 
   // --- the obfs thread -----------------------------------------------------------------
 
+  // The shaper's send times are kept to the scheduler's precision; delayed decoys (up to
+  // decoy_max_delay late by design) leave in batches at most every kDecoyTick, so a busy
+  // tunnel does not wake the obfs thread for each one.
+  static constexpr Duration kDecoyTick = std::chrono::milliseconds(2);
+  Duration Slack() const {
+    return disguise_.options().traffic_shaping ? Duration::zero() : kDecoyTick;
+  }
+  TimePoint Due(TimePoint now) const {
+    const TimePoint next = disguise_.NextDeadline();
+    return next == TimePoint::max() ? next : std::max(next, now + Slack());
+  }
+
   // Wakes the obfs thread: a pacer or a decoy may now be due earlier than it sleeps.
   void Poke() {
     {
@@ -193,7 +187,7 @@ class ObfsPath {
         obfs::Output& out = ThreadOutput();
         disguise_.Tick(now, wall, out);
         SendOutput(out, scratch);
-        wake = std::min(wake, disguise_.NextDeadline());
+        wake = std::min(wake, Due(now));
       }
       if (!stats_path_.empty() && now >= next_stats) {
         WriteStats();
@@ -204,7 +198,7 @@ class ObfsPath {
       // finishes later sees the published time and pokes if it needs us earlier.
       planned_wake_.store(wake.time_since_epoch().count());
       if (disguise_.needs_ticks()) {
-        wake = std::min(wake, disguise_.NextDeadline());
+        wake = std::min(wake, Due(clock_.Now()));
         planned_wake_.store(wake.time_since_epoch().count());
       }
       lock.lock();

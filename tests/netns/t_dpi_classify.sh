@@ -1,21 +1,26 @@
 #!/usr/bin/env bash
 # t_dpi_classify.sh — DPI classifiers we did not write judge dlog-wg's wire traffic.
 #
-# Two namespaces, dlog-wg in each (UDP GSO off, so the capture shows each datagram as a
-# NIC would send it, not the veth's 64 KB super-packets), UDP ports 41820/41821 (not WireGuard's 51820, so no
-# classifier can go by the port). Each mode captures, on the veth: five handshakes (the
-# peer is removed and re-added before each), pings, and a 4 MB TCP transfer. Then:
+# Two namespaces, dlog-wg and dlog-pq in each (UDP GSO off, so the capture shows each
+# datagram as a NIC would send it, not the veth's 64 KB super-packets); WireGuard on UDP
+# 41820/41821 (not 51820, so no classifier can go by the port), the PQ exchange on 41830.
+# Each mode captures, on the veth: the PQ exchange that puts the first PSK in place, five
+# WireGuard handshakes (the peer is removed and re-added, PSK kept, before each), pings,
+# and a 4 MB TCP transfer. Then:
 #   vanilla (no DLOG_WG_OBFS_*):  ndpiReader (default and -d) must report WireGuard and
 #       tshark's heuristic dissector must decode the frames as wg — proof the check works;
 #       handshakes are 148/92 bytes.
 #   dpi (cluster secret, random_padding, padding_range [0, 256]): neither tool may see
-#       WireGuard; the handshake datagrams have no fixed size; every datagram starts with
-#       six printable bytes; ping datagrams spread over their padding range and no
+#       WireGuard; the handshake datagrams have no fixed size; every datagram (PQ ones
+#       included) starts with six printable bytes; the PQ datagrams, of a few fixed sizes
+#       in vanilla mode, take many; ping datagrams spread over their padding range and no
 #       datagram exceeds max_datagram.
 # A third run with decoys and shaping on is classified too (all options but hopping,
 # which t_dpi_hop.sh covers). Needs root, ndpiReader (libndpi-bin) and tshark.
 source "$(dirname "$0")/lib.sh"
+DLOG_PQ=${DLOG_PQ:-$BUILD_DIR/src/programs/dlog-pq}
 need_tools
+[ -x "$DLOG_PQ" ] || fail "missing $DLOG_PQ (build first)"
 for t in ndpiReader tshark; do command -v "$t" >/dev/null || fail "missing tool: $t"; done
 
 # OUT=DIR keeps the captures, classifier outputs and counters (also when a check fails).
@@ -44,6 +49,8 @@ session() {
       DLOG_WG_OBFS_STATS_FILE=$WORK/$mode-b.stats start_wg dlog "$B" "$IB"
   fi
   keypair "$mode-a"; keypair "$mode-b"
+  "$DLOG_PQ" genkey "$WORK/$mode-pq-a.key" "$WORK/$mode-pq-a.pub"
+  "$DLOG_PQ" genkey "$WORK/$mode-pq-b.key" "$WORK/$mode-pq-b.pub"
   local peer_b=(peer "$(cat "$WORK/$mode-b.pub")" allowed-ips 10.99.0.2/32 endpoint 192.168.241.2:41820)
   ip netns exec "$A" wg set "$IA" private-key "$WORK/$mode-a.key" listen-port 41821 "${peer_b[@]}"
   ip netns exec "$B" wg set "$IB" private-key "$WORK/$mode-b.key" listen-port 41820 \
@@ -59,12 +66,33 @@ session() {
   local dump=$!
   PIDS+=("$dump")
   sleep 1
+  # The PQ exchange (disguised alike in the dpi modes): its first PSK lets WireGuard in.
+  for x in "a $A $IA 192.168.241.1 b 192.168.241.2" "b $B $IB 192.168.241.2 a 192.168.241.1"; do
+    set -- $x
+    local pq_env=()
+    [ "$mode" = vanilla ] ||
+      pq_env=(DLOG_PQ_OBFS_SECRET_FILE="$SECRET" DLOG_PQ_OBFS_OPTIONS="$options")
+    ip netns exec "$2" env "${pq_env[@]}" "$DLOG_PQ" run --interface "$3" \
+      --listen "$4:41830" --secret-key "$WORK/$mode-pq-$1.key" --rekey-interval 300s \
+      --peer "$WORK/$mode-pq-$5.pub,$(cat "$WORK/$mode-$5.pub"),$6:41830" \
+      >>"$WORK/$mode-dlog-pq-$1.log" 2>&1 &
+    PIDS+=($!)
+  done
+  local psk_a="" psk_b="-"
+  for _ in $(seq 100); do
+    psk_a=$(ip netns exec "$A" wg show "$IA" preshared-keys | awk '{print $2}')
+    psk_b=$(ip netns exec "$B" wg show "$IB" preshared-keys | awk '{print $2}')
+    [ "$psk_a" = "$psk_b" ] && [ "$psk_a" != "(none)" ] && break
+    sleep 0.1
+  done
+  [ "$psk_a" = "$psk_b" ] && [ "${#psk_a}" = 44 ] || fail "$mode: the PQ exchange did not agree on a PSK"
+  (umask 077; echo "$psk_a" >"$WORK/$mode-psk")
   : >"$WORK/$mode-hs.txt"
   for round in 1 2 3 4 5; do
-    # A fresh peer: the next packet starts a new handshake. Its two datagrams are the
-    # first one each way after the mark.
+    # A fresh peer (same PSK): the next packet starts a new handshake. Its two datagrams
+    # are the first one each way after the mark.
     ip netns exec "$A" wg set "$IA" peer "$(cat "$WORK/$mode-b.pub")" remove
-    ip netns exec "$A" wg set "$IA" "${peer_b[@]}"
+    ip netns exec "$A" wg set "$IA" "${peer_b[@]}" preshared-key "$WORK/$mode-psk"
     local mark
     mark=$(date +%s.%N)
     ip netns exec "$A" ping -c 1 -W 3 10.99.0.2 >/dev/null || fail "$mode: handshake round $round"
@@ -95,10 +123,11 @@ classify() {
   echo "$wg_default $wg_dpi $wg_frames $frames"
 }
 
-# sizes MODE: per frame "time src udp_payload_length first6hex"
+# sizes MODE: per frame "time src udp_payload_length first6hex dstport"; the handshake
+# checks look at WireGuard's ports only.
 sizes() {
-  tshark -r "$WORK/$1.pcap" -T fields -e frame.time_epoch -e ip.src -e udp.length -e udp.payload \
-    2>/dev/null | awk '{print $1, $2, $3 - 8, substr($4, 1, 12)}'
+  tshark -r "$WORK/$1.pcap" -T fields -e frame.time_epoch -e ip.src -e udp.length \
+    -e udp.payload -e udp.dstport 2>/dev/null | awk '{print $1, $2, $3 - 8, substr($4, 1, 12), $5}'
 }
 
 # ---------------------------------------------------------------- vanilla
@@ -109,9 +138,13 @@ log "vanilla: nDPI flows as WireGuard: $v_def (default), $v_dpi (-d); tshark wg 
 [ "$v_wg" -ge $((v_frames * 9 / 10)) ] || fail "tshark decodes only $v_wg of $v_frames vanilla frames as wg"
 sizes vanilla >"$WORK/vanilla-sizes.txt"
 python3 - "$WORK/vanilla-sizes.txt" "$WORK/vanilla-hs.txt" <<'EOF' || fail "vanilla handshake sizes"
-import sys
+import collections, sys
 frames = [l.split() for l in open(sys.argv[1]) if l.strip()]
+pq = collections.Counter(int(f[2]) for f in frames if f[4] == "41830")
+frames = [f for f in frames if f[4] != "41830"]
 marks = [float(l) for l in open(sys.argv[2]) if l.strip()]
+print("vanilla PQ exchange: %d datagrams, sizes %s" % (sum(pq.values()), sorted(pq)), file=sys.stderr)
+assert sum(pq.values()) >= 4 and pq.most_common(1)[0][1] >= 3, pq  # fixed sizes repeat
 for m in marks:
     after = [f for f in frames if float(f[0]) >= m]
     init = next(int(f[2]) for f in after if f[1] == "192.168.241.1")
@@ -138,6 +171,10 @@ ping_start, ping_end = [float(l) for l in open(sys.argv[3]) if l.strip()]
 checks = sys.argv[4]  # "handshakes,pings" when each can be told apart on the wire
 printable = lambda h: all(0x20 <= int(h[i:i+2], 16) <= 0x7e for i in range(0, 12, 2))
 assert all(printable(f[3]) for f in frames), "a datagram without a printable start"
+pq = [int(f[2]) for f in frames if f[4] == "41830"]
+print("PQ exchange: %d datagrams, %d distinct sizes" % (len(pq), len(set(pq))), file=sys.stderr)
+assert len(pq) >= 4 and len(set(pq)) >= len(pq) - 1, pq
+frames = [f for f in frames if f[4] != "41830"]
 sizes = [int(f[2]) for f in frames]
 assert max(sizes) <= 1472, max(sizes)
 hist = collections.Counter(sizes)
