@@ -32,8 +32,9 @@ class SimChecker {
   void OnRestart(NodeId node) { next_apply_[node] = 1; }
   void OnCommittedConflict(int64_t now, NodeId node);
   void OnAck(int64_t now, const RecordId& record);
-  // `records`: the node's applied records, deduplicated by its state machine.
-  void CheckRecords(int64_t now, NodeId node, const std::vector<RecordId>& records);
+  // `records`: the node's applied records, deduplicated by its state machine. Each
+  // client's must run 1, 2, 3, ...; with `complete`, every acknowledged one must be there.
+  void CheckRecords(int64_t now, NodeId node, const std::vector<RecordId>& records, bool complete);
   void Fail(int64_t now, const std::string& what);
 
   bool ok() const { return violation_.empty(); }
