@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cinttypes>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -39,9 +40,10 @@ void ExpectCleanRuns(SimOptions options, uint64_t count) {
     events += r.events;
     acked += r.acked;
     ASSERT_TRUE(r.ok) << "seed " << seed << ": " << r.Summary() << "\n" << ReplayHint(seed);
-    if (replay) std::printf("seed %lu: %s\n", seed, r.Summary().c_str());
+    if (replay) std::printf("seed %" PRIu64 ": %s\n", seed, r.Summary().c_str());
   }
-  std::printf("%lu seeds, %lu events, %lu records acknowledged\n", last - first + 1, events, acked);
+  std::printf("%" PRIu64 " seeds, %" PRIu64 " events, %" PRIu64 " records acknowledged\n",
+              last - first + 1, events, acked);
   EXPECT_GT(acked, 0u);  // the runs did make progress
 }
 
@@ -52,7 +54,7 @@ void ExpectCaught(SimOptions options, uint64_t cap, std::vector<std::string> kin
     options.seed = seed;
     SimResult r = RunSimulation(options);
     if (r.ok) continue;
-    std::printf("caught at seed %lu: %s\n", seed, r.Summary().c_str());
+    std::printf("caught at seed %" PRIu64 ": %s\n", seed, r.Summary().c_str());
     bool expected = false;
     for (const std::string& kind : kinds) expected |= r.violation.find(kind) != std::string::npos;
     EXPECT_TRUE(expected) << r.violation;
