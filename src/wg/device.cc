@@ -7,7 +7,7 @@
 
 namespace dlog::wg {
 
-static_assert(sizeof(DeviceCounters) == 23 * sizeof(uint64_t),
+static_assert(sizeof(DeviceCounters) == 24 * sizeof(uint64_t),
               "DeviceCounters and DLOG_WG_DEVICE_COUNTERS must list the same fields");
 
 DeviceCounters AtomicCounters::Load() const {
@@ -153,7 +153,7 @@ Status Device::State::ApplyPeer(const PeerUpdate& update, TimePoint now, WallTim
     if (*update.persistent_keepalive_interval == 0)
       peer->timers.Del(PeerTimers::kPersistentKeepalive);
   }
-  if (keepalive_switched_on) SendKeepalive(*peer, now, wall, out);
+  if (keepalive_switched_on && up) SendKeepalive(*peer, now, wall, out);
   return Status::Ok();
 }
 
@@ -294,6 +294,7 @@ void Device::Tick(TimePoint now, WallTime wall, Output& out) {
   State& s = *state_;
   s.GcRateLimiter(now);
   std::shared_lock lock(s.mu);
+  if (!s.up) return;
   for (const auto& peer : s.peers) {
     if (peer->timers.NextDeadline() > now) continue;
     std::lock_guard peer_lock(peer->mu);
@@ -312,6 +313,25 @@ TimePoint Device::NextDeadline() const {
   for (const auto& peer : s.peers) next = std::min(next, peer->timers.NextDeadline());
   return next;
 }
+
+void Device::SetUp(bool up, TimePoint now, WallTime wall, Output& out) {
+  State& s = *state_;
+  std::unique_lock lock(s.mu);
+  if (s.up == up) return;
+  s.up = up;
+  for (const auto& peer : s.peers) {
+    std::lock_guard peer_lock(peer->mu);
+    if (!up) {
+      peer->timers.DelAll();
+      s.ZeroAndFlushAll(*peer);
+      continue;
+    }
+    peer->handshake.last_sent_handshake = now - (kRekeyTimeout + seconds(1));
+    if (peer->persistent_keepalive_interval > 0) s.SendKeepalive(*peer, now, wall, out);
+  }
+}
+
+bool Device::IsUp() const { return state_->up; }
 
 void Device::SetLoadMode(LoadMode mode) { state_->load_mode.store(mode); }
 

@@ -177,6 +177,7 @@ struct DeviceCounters {
   uint64_t staged_overflow = 0;    // oldest staged packet dropped (queue full)
   uint64_t staged_expired = 0;     // staged packets dropped when handshakes gave up
   uint64_t no_identity = 0;        // packet arrived or was sent while no private key is set
+  uint64_t interface_down = 0;     // TUN packet or datagram while the interface is down
   // Events.
   uint64_t cookie_replies_sent = 0;
   uint64_t initiations_sent = 0;
@@ -244,6 +245,16 @@ class Device {
   DeviceSnapshot Snapshot() const;
   DeviceCounters Counters() const;
   void SetMtu(size_t mtu);
+
+  // --- Interface state (wireguard-go device.go upLocked/downLocked) ---
+  // A new device is up. Down: every peer is stopped (timers cancelled, sessions,
+  // handshakes and staged packets erased); until up again nothing is sent, TUN packets
+  // and datagrams are dropped (counted as interface_down), Tick does nothing and
+  // ApplyConfig sends no immediate keepalive. Up (from down): every peer starts afresh
+  // and each peer with a persistent keepalive interval sends a keepalive, which begins
+  // with a handshake initiation when it has no session; to `out`. Idempotent.
+  void SetUp(bool up, TimePoint now, WallTime wall, Output& out);
+  bool IsUp() const;
 
   // --- Data path ---
   // An IP packet read from the TUN: routed by destination through AllowedIps, padded,

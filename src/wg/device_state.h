@@ -70,6 +70,7 @@ class LoadMeter {
   X(staged_overflow) \
   X(staged_expired) \
   X(no_identity) \
+  X(interface_down) \
   X(cookie_replies_sent) \
   X(initiations_sent) \
   X(responses_sent) \
@@ -110,6 +111,9 @@ struct Device::State {
   std::unordered_map<PeerId, std::shared_ptr<Peer>> by_id;
   PeerId next_peer_id = 1;
   AllowedIps allowed_ips;
+  // Written under mu exclusive; read under mu, or without it where a stale value only
+  // admits or drops one packet around the transition.
+  std::atomic<bool> up{true};
 
   bool UnderLoad(TimePoint now) const;
   bool RateLimitAllows(const Endpoint& from, TimePoint now);

@@ -17,6 +17,7 @@ void Count(std::atomic<uint64_t>& counter) { counter.fetch_add(1, std::memory_or
 
 void Device::State::ReceiveDatagram(const Endpoint& from, ByteSpan datagram, TimePoint now,
                                     WallTime wall, Output& out) {
+  if (!up) return Count(counters.interface_down);
   switch (MessageTypeOf(datagram)) {
     case kMessageInitiation:
       if (auto msg = ParseMessage<MessageInitiation>(datagram)) {

@@ -27,6 +27,10 @@ void Device::State::RoutePacket(ByteSpan packet, TimePoint now, WallTime wall, O
   SealJob job;
   {
     std::shared_lock lock(mu);
+    if (!up) {
+      counters.interface_down.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
     auto id = allowed_ips.Lookup(header->v6, header->destination);
     if (!id) {
       counters.no_route.fetch_add(1, std::memory_order_relaxed);
