@@ -40,6 +40,13 @@ bool PeerPolicy::AcceptsStockFrom(const wg::Endpoint& from) const {
 }
 
 void PeerPolicy::Learn(const Key& k, PeerMode mode, TimePoint now) {
+  {
+    std::shared_lock lock(mu_);
+    auto it = learned_.find(k);
+    if (it != learned_.end() && it->second.mode == mode &&
+        now < it->second.refreshed + std::chrono::seconds(1))
+      return;  // refreshed a moment ago: spare the exclusive lock
+  }
   std::unique_lock lock(mu_);
   if (learned_.size() >= kMaxLearnedEndpoints && !learned_.count(k)) {
     auto oldest = learned_.begin();
@@ -57,13 +64,6 @@ void PeerPolicy::HeardStock(const wg::Endpoint& from, TimePoint now) {
 
 void PeerPolicy::HeardDisguised(const wg::Endpoint& from, bool from_hop_port, TimePoint now) {
   if (!from_hop_port) {
-    {
-      std::shared_lock lock(mu_);
-      auto it = learned_.find(KeyOf(from));
-      if (it != learned_.end() && it->second.mode == PeerMode::kFixedPort &&
-          now < it->second.refreshed + std::chrono::seconds(1))
-        return;  // refreshed a moment ago: spare the exclusive lock
-    }
     Learn(KeyOf(from), PeerMode::kFixedPort, now);
     return;
   }

@@ -27,6 +27,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -210,6 +211,10 @@ class ObfsPath {
 
   // Opens the plan's ports that are not open and closes the others.
   void Reconcile(const obfs::PortPlan& plan) {
+    if (plan.epoch != failed_epoch_) {
+      failed_.clear();
+      failed_epoch_ = plan.epoch;
+    }
     std::vector<std::shared_ptr<HopSocket>> to_close;
     {
       std::lock_guard lock(mu_);
@@ -234,11 +239,14 @@ class ObfsPath {
   }
 
   void Open(uint16_t port) {
+    if (failed_.count(port)) return;  // logged once; retried when the plan moves on
     net::UdpOptions uo;
     uo.port = port;
     auto sock = net::UdpSocket::Open(uo);
     if (!sock.ok()) {
+      // E.g. listen_port itself: that socket then serves the hop port (SocketFor).
       DLOG_ERROR("dpi: cannot listen on hop port %u: %s", port, sock.error().c_str());
+      failed_.insert(port);
       return;
     }
     auto h = std::make_shared<HopSocket>();
@@ -283,6 +291,8 @@ class ObfsPath {
   bool stopping_ = false;
   bool poked_ = false;
   std::atomic<int64_t> planned_wake_{0};  // when the obfs thread next wakes by itself
+  std::set<uint16_t> failed_;             // obfs thread only: ports that would not open
+  int64_t failed_epoch_ = 0;
 };
 
 }  // namespace dlog
