@@ -31,6 +31,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -198,6 +199,7 @@ class Daemon {
     obfs_ = std::move(*obfs);
     if (Status s = bind_.Open(); !s.ok()) return s;
     if (obfs_) obfs_->Start(bind_, [this](const ObfsPath::SocketGetter& g) { ReadLoop(g); });
+    SyncLinkState();
     if (Status s = server_.Start(); !s.ok()) return s;
     threads_.emplace_back([this] { Named("wg-tun", [this] { TunLoop(); }); });
     threads_.emplace_back([this] { Named("wg-udp", [this] { UdpLoop(); }); });
@@ -263,6 +265,25 @@ class Daemon {
     timer_cv_.notify_one();
   }
 
+  // Follows the TUN link state (IFF_UP|IFF_RUNNING) into the device; a packet read
+  // from the TUN proves it up. Called from the timer thread (every <= 250 ms), the TUN
+  // readers and at start.
+  void SyncLinkState(std::optional<bool> known = std::nullopt) {
+    bool up = false;
+    if (known) {
+      up = *known;
+    } else if (auto r = tun_->IsUp(); r.ok()) {
+      up = *r;
+    } else {
+      return;
+    }
+    if (device_.IsUp() == up) return;
+    thread_local wg::Output out;
+    thread_local net::SendScratch scratch;
+    device_.SetUp(up, clock_.Now(), clock_.WallNow(), out);
+    Flush(out, scratch);
+  }
+
   // Sends the datagrams and writes the TUN packets of `out`, then clears it.
   void Flush(wg::Output& out, std::vector<net::Outgoing>& sends, net::SendScratch& scratch) {
     if (offload_) {
@@ -319,6 +340,7 @@ class Daemon {
         RequestStop("interface deleted");
         return;
       }
+      if (!device_.IsUp() && batch.size() > 0) SyncLinkState(true);
       TimePoint now = clock_.Now();
       WallTime wall = clock_.WallNow();
       for (size_t i = 0; i < batch.size(); ++i) device_.HandleTunPacket(batch[i], now, wall, out);
@@ -344,6 +366,7 @@ class Daemon {
         RequestStop("interface deleted");
         return;
       }
+      if (!device_.IsUp() && batch.size() > 0) SyncLinkState(true);
       TimePoint now = clock_.Now();
       WallTime wall = clock_.WallNow();
       for (size_t i = 0; i < batch.size(); ++i)
@@ -388,6 +411,7 @@ class Daemon {
     TimePoint next_mtu_check = clock_.Now();
     size_t mtu = 0;
     while (!stopping_) {
+      SyncLinkState();
       TimePoint now = clock_.Now();
       device_.Tick(now, clock_.WallNow(), out);
       Flush(out, sends, scratch);
