@@ -47,8 +47,10 @@ struct DaemonConfig {
 // "120", "120s", "2m", "1h", "500ms" → a positive duration.
 std::optional<Duration> ParseDuration(std::string_view s);
 
-// Parses a whole file's text; `name` is used in messages.
-Result<DaemonConfig> ParseDaemonConfig(std::string_view text, const std::string& name);
+// Parses a whole file's text; `name` is used in messages. With `validate` false the
+// cross-field checks are left to the caller (dlog-wg needs no interface or listen).
+Result<DaemonConfig> ParseDaemonConfig(std::string_view text, const std::string& name,
+                                       bool validate = true);
 // Sets one top-level key (also how flags are applied); `where` prefixes errors.
 Status SetDaemonKey(DaemonConfig& c, const std::string& key, const std::string& value,
                     const std::string& where);

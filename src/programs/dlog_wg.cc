@@ -15,6 +15,9 @@
 // NextDeadline, at least every 250 ms), UAPI server; the main thread waits for a signal
 // or a shutdown request. The TUN is opened with IFF_VNET_HDR and TSO/USO offloads
 // (net/tun_offload_io.h) unless DLOG_WG_DISABLE_TUN_OFFLOAD=1 or the kernel refuses.
+// With DLOG_WG_PQ_CONFIG, the post-quantum PSK exchange runs on the WireGuard port
+// (dlog_wg_pq.h): its datagrams are told apart by their first byte, it ticks on the timer
+// thread, and every UAPI set is followed by writing the PQ PSKs again.
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -40,6 +43,7 @@
 #include "base/log.h"
 #include "base/rng.h"
 #include "dlog_wg_obfs.h"  // DPI disguise, when DLOG_WG_OBFS_SECRET_FILE is set
+#include "dlog_wg_pq.h"    // PQ PSK exchange, when DLOG_WG_PQ_CONFIG is set
 #include "net/tun.h"
 #include "net/tun_offload_io.h"
 #include "net/uapi_device.h"
@@ -181,7 +185,7 @@ class Daemon {
         bind_(net::UdpOptions{}),
         handler_(
             device_, bind_, clock_, [this](wg::Output& out) { Flush(out, send_scratch_uapi_); },
-            [this] { PokeTimer(); }),
+            [this] { ConfigChanged(); }),
         server_(uapi_fd, std::move(uapi_path), handler_,
                 [this] { RequestStop("UAPI socket removed"); }) {}
 
@@ -197,6 +201,9 @@ class Daemon {
     auto obfs = ObfsPath::FromEnvironment(rng_, clock_);
     if (!obfs.ok()) return obfs.status();
     obfs_ = std::move(*obfs);
+    auto pq = PqPath::FromEnvironment(rng_, clock_.Now());
+    if (!pq.ok()) return pq.status();
+    pq_ = std::move(*pq);
     if (Status s = bind_.Open(); !s.ok()) return s;
     if (obfs_) obfs_->Start(bind_, [this](const ObfsPath::SocketGetter& g) { ReadLoop(g); });
     SyncLinkState();
@@ -255,6 +262,16 @@ class Daemon {
           (unsigned long long)st.written_packets, (unsigned long long)st.writes,
           (unsigned long long)st.gso_writes, (unsigned long long)st.write_errors);
     }
+  }
+
+  // After every UAPI set (on the UAPI thread): PQ PSKs into peers it may have created.
+  void ConfigChanged() {
+    if (pq_) {
+      wg::Output out;
+      pq_->ReapplyAll(device_, clock_.Now(), clock_.WallNow(), out);
+      Flush(out, send_scratch_uapi_);
+    }
+    PokeTimer();
   }
 
   void PokeTimer() {
@@ -399,9 +416,14 @@ class Daemon {
   }
 
   void Deliver(const net::Received& d, TimePoint now, WallTime wall, wg::Output& out) {
-    if (!obfs_) return device_.HandleDatagram(d.from, d.data, now, wall, out);
-    if (auto inner = obfs_->Unwrap(d, now, wall))
-      device_.HandleDatagram(d.from, *inner, now, wall, out);
+    if (!obfs_) return DeliverInner(d.from, d.data, now, wall, out);
+    if (auto inner = obfs_->Unwrap(d, now, wall)) DeliverInner(d.from, *inner, now, wall, out);
+  }
+
+  void DeliverInner(const wg::Endpoint& from, ByteSpan data, TimePoint now, WallTime wall,
+                    wg::Output& out) {
+    if (pq_ && pq::IsPqDatagram(data)) return pq_->Handle(device_, from, data, now, wall, out);
+    device_.HandleDatagram(from, data, now, wall, out);
   }
 
   void TimerLoop() {
@@ -414,12 +436,14 @@ class Daemon {
       SyncLinkState();
       TimePoint now = clock_.Now();
       device_.Tick(now, clock_.WallNow(), out);
+      if (pq_) pq_->Tick(device_, now, clock_.WallNow(), out);
       Flush(out, sends, scratch);
       if (now >= next_mtu_check) {
         next_mtu_check = now + kMtuPollInterval;
         if (auto m = tun_->Mtu(); m.ok() && *m != mtu) device_.SetMtu(mtu = *m);
       }
       TimePoint deadline = std::min(device_.NextDeadline(), clock_.Now() + kMaxTimerSleep);
+      if (pq_) deadline = std::min(deadline, pq_->NextDeadline());
       auto sleep = deadline - clock_.Now();
       std::unique_lock lock(timer_mu_);
       if (sleep > Duration::zero())
@@ -435,6 +459,7 @@ class Daemon {
   wg::Device device_;
   net::UdpBind bind_;
   std::unique_ptr<ObfsPath> obfs_;  // DPI disguise; null when off
+  std::unique_ptr<PqPath> pq_;      // PQ PSK exchange; null when off
   net::SendScratch send_scratch_uapi_;
   net::DeviceUapiHandler handler_;
   net::UapiServer server_;
