@@ -68,7 +68,7 @@ const PeerKey* FindPeerKey(std::string_view name);
 // Whether `path` names a table of the schema: "network", "network.wireguard", ...
 bool IsTable(std::string_view path);
 // The tables in schema order.
-std::vector<std::string> Tables();
+const std::vector<std::string>& Tables();
 // The names of the keys and tables directly inside table `prefix` ("" for the top).
 std::vector<std::string> ChildrenOf(std::string_view prefix);
 

@@ -5,6 +5,8 @@
 #include <sstream>
 #include <vector>
 
+#include "config/prescan.h"
+
 // The only file that sees toml++. Header-only mode, so the parser is compiled with our
 // flags (sanitizers, fuzzing coverage); without exceptions, errors come back as values.
 #define TOML_EXCEPTIONS 0
@@ -15,127 +17,6 @@ namespace dlog::config {
 namespace {
 
 Location ToLocation(const toml::source_region& r) { return {r.begin.line, r.begin.column}; }
-
-struct ParseFailure {
-  Location at;  // line 0: the whole document
-  std::string what;
-};
-
-// A lexical pass before toml++ that refuses what would make toml++ 3.3 misbehave:
-//  - more than kMaxDotsPerLine dots on a line outside strings and comments: it recurses
-//    once per key level (dots of decimals count too, which costs nothing);
-//  - a non-ASCII character outside strings and comments (never valid TOML 1.0), or right
-//    after a backslash in a """string""": its Unicode whitespace table reaches
-//    __builtin_unreachable() there (tomlplusplus issues #190 and #295).
-class Prescan {
- public:
-  explicit Prescan(std::string_view text) : text_(text) {}
-  std::optional<ParseFailure> Run();
-
- private:
-  enum class State { kNormal, kComment, kBasic, kLiteral, kMlBasic, kMlLiteral };
-
-  std::optional<ParseFailure> Normal(char c);
-  std::optional<ParseFailure> AfterMlBackslash();
-  ParseFailure Fail(std::string what) const {
-    return {{uint32_t(line_), uint32_t(column_)}, std::move(what)};
-  }
-  bool At(std::string_view s) const { return text_.substr(i_).starts_with(s); }
-  void Advance(size_t n) {
-    for (size_t k = 0; k < n && i_ < text_.size(); ++k, ++i_) {
-      if (text_[i_] == '\n') {
-        ++line_;
-        column_ = 1;
-        dots_ = 0;
-      } else if ((uint8_t(text_[i_]) & 0xc0) != 0x80) {
-        ++column_;  // columns count characters, as toml++ does
-      }
-    }
-  }
-
-  std::string_view text_;
-  size_t i_ = 0, line_ = 1, column_ = 1, dots_ = 0;
-  State state_ = State::kNormal;
-};
-
-std::optional<ParseFailure> Prescan::Run() {
-  while (i_ < text_.size()) {
-    const char c = text_[i_];
-    if (c == '\n' && state_ != State::kMlBasic && state_ != State::kMlLiteral)
-      state_ = State::kNormal;  // comments end; unterminated strings: toml++ reports them
-    switch (state_) {
-      case State::kNormal:
-        if (std::optional<ParseFailure> f = Normal(c)) return f;
-        continue;
-      case State::kComment:
-        break;
-      case State::kBasic:
-        if (c == '\\')
-          Advance(1);  // the escaped character is not a quote
-        else if (c == '"')
-          state_ = State::kNormal;
-        break;
-      case State::kLiteral:
-        if (c == '\'') state_ = State::kNormal;
-        break;
-      case State::kMlBasic:
-        if (c == '\\') {
-          Advance(1);
-          if (std::optional<ParseFailure> f = AfterMlBackslash()) return f;
-          continue;
-        }
-        if (At("\"\"\"")) {
-          state_ = State::kNormal;
-          Advance(3);
-          continue;
-        }
-        break;
-      case State::kMlLiteral:
-        if (At("'''")) {
-          state_ = State::kNormal;
-          Advance(3);
-          continue;
-        }
-        break;
-    }
-    Advance(1);
-  }
-  return std::nullopt;
-}
-
-// Outside strings and comments; consumes at least one character.
-std::optional<ParseFailure> Prescan::Normal(char c) {
-  if (uint8_t(c) >= 0x80) return Fail("a non-ASCII character outside a string or comment");
-  if (c == '.' && ++dots_ > kMaxDotsPerLine)
-    return Fail("keys nested too deeply (more than " + std::to_string(kMaxDotsPerLine) +
-                " levels on one line)");
-  size_t n = 1;
-  if (At("\"\"\""))
-    state_ = State::kMlBasic, n = 3;
-  else if (At("'''"))
-    state_ = State::kMlLiteral, n = 3;
-  else if (c == '"')
-    state_ = State::kBasic;
-  else if (c == '\'')
-    state_ = State::kLiteral;
-  else if (c == '#')
-    state_ = State::kComment;
-  Advance(n);
-  return std::nullopt;
-}
-
-// Just past a backslash in a """string""": whitespace, then no non-ASCII character.
-std::optional<ParseFailure> Prescan::AfterMlBackslash() {
-  const size_t start = i_;
-  while (i_ < text_.size() && std::string_view(" \t\r\n").find(text_[i_]) != std::string_view::npos)
-    Advance(1);
-  if (i_ < text_.size() && uint8_t(text_[i_]) >= 0x80)
-    return Fail(
-        "a non-ASCII character after a line-ending backslash; toml++ 3.3 cannot read "
-        "it there (start the line with an ASCII character, or drop the backslash)");
-  if (i_ == start && i_ < text_.size()) Advance(1);  // an escape like \" or \n
-  return std::nullopt;
-}
 
 // Line `line` (1-based) of `text`, without its newline.
 std::string_view LineOf(std::string_view text, const std::vector<size_t>& starts, size_t line) {

@@ -12,10 +12,6 @@ namespace dlog::config {
 
 // Larger documents are refused before parsing.
 inline constexpr size_t kMaxTomlBytes = 1 << 20;
-// Key components on one line (`[a.b.c]`, `a.b.c = 1`) beyond which a document is refused:
-// toml++ recurses once per level and would exhaust the stack near 10^4.
-inline constexpr size_t kMaxDotsPerLine = 256;
-
 // Parses a whole document. Errors read "<source>:<line>:<column>: <what>", and name the
 // key path where one can be told (a key or table defined twice).
 Result<Value> ParseTomlDocument(std::string_view text, const std::string& source);

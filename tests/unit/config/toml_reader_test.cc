@@ -62,6 +62,10 @@ TEST(TomlReaderTest, RefusesWhatTomlPlusPlusCannotRead) {
       {R"(s = """\)"
        "\u039b\"\"\"\n",
        "f:1:9: " + kBackslash},
+      // A quote inside a bare token opens no string for toml++, which scans on over it.
+      {"v = [3L4am='''-eG\u00f8G'''\n", "f:1:18: " + kOutside},
+      {"v = -'\u039b'\n", "f:1:7: " + kOutside},
+      {"v = 1979-05-27 1'\u039b'\n", "f:1:18: " + kOutside},
   };
   for (const auto& [text, message] : cases) {
     Result<Value> v = ParseTomlDocument(text, "f");
