@@ -10,6 +10,8 @@
 #  3. Unblocked: b's dlog-wg restarts WITH its PQ config; data flows within one
 #     retransmission interval (the exchange completes at once; WireGuard retries its
 #     handshake every 5 s).
+#  4. Disguised: both restart with the DPI disguise on (DLOG_WG_OBFS_SECRET_FILE); the
+#     exchange runs inside it, agrees on a fresh PSK, and data flows.
 source "$(dirname "$0")/lib.sh"
 need_tools
 DLOG_KEYGEN=${DLOG_KEYGEN:-$BUILD_DIR/src/programs/dlog-keygen}
@@ -63,6 +65,7 @@ start_side() {
     addr4=10.99.0.2/24 addr6=fd99::2/64
   fi
   [ "$pq" = 1 ] && env_pq=(DLOG_WG_PQ_CONFIG="$WORK/pq-$me.conf")
+  env_pq+=("${EXTRA_ENV[@]}")
   IFACES+=("$ifname")
   ip netns exec "$ns" env WG_PROCESS_FOREGROUND=1 LOG_LEVEL=info "${env_pq[@]}" "$DLOG_WG" \
     "$ifname" >>"$WORK/dlog-wg-$me.log" 2>&1 &
@@ -102,6 +105,7 @@ else
   "$DLOG_PQ" genkey "$WORK/pq-b.key" "$WORK/pq-b.pub"
 fi
 pq_config a; pq_config b
+EXTRA_ENV=()
 
 make_ns "$A"; make_ns "$B"
 veth_pair "$A" va "$B" vb
@@ -194,4 +198,18 @@ grep -q "pq: peer .* PSK exchanged" "$WORK/dlog-wg-b.log" || fail "b logged no e
 for k in "${!seen[@]}"; do
   ! grep -qF "$k" "$WORK"/dlog-wg-*.log || fail "a PSK appears in dlog-wg's log"
 done
+
+log "4. both sides restart with the DPI disguise on"
+stop_side a; stop_side b
+(umask 077; head -c 32 /dev/urandom | base64 >"$WORK/cluster.key")
+EXTRA_ENV=(DLOG_WG_OBFS_SECRET_FILE="$WORK/cluster.key")
+start_side a 1; start_side b 1
+for _ in $(seq 50); do
+  k=$(same_psk) && [ "$k" != "(none)" ] && break
+  sleep 0.1
+done
+k=$(same_psk) || fail "PSKs differ under the disguise: $(tail -5 "$WORK"/dlog-wg-*.log)"
+[ "$k" != "(none)" ] && [ -z "${seen[$k]:-}" ] || fail "no fresh PSK under the disguise"
+ip netns exec "$A" ping -c 3 -i 0.2 -W 3 10.99.0.2 >/dev/null || fail "ping under the disguise"
+log "  disguised: PSK agreed, ping ok"
 log "PASS t_pq_integrated"
