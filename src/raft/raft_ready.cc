@@ -38,7 +38,9 @@ void Raft::Advance(const Ready& ready) {
   ready_outstanding_ = false;
   if (!ready.entries.empty()) log_.StableTo(ready.entries.back().index, ready.entries.back().term);
   if (!ready.committed_entries.empty()) log_.AppliedTo(ready.committed_entries.back().index);
-  // The leader's own entries count towards a quorum only once durable (§10.2.1).
+  // The leader's own entries count towards a quorum only now that they are durable
+  // (§10.2.1 would allow counting them while they are written; a commit here always
+  // means a durable majority).
   if (role_ == Role::kLeader && MaybeCommit()) BroadcastAppend();
 }
 
