@@ -186,7 +186,8 @@ class Daemon {
         handler_(
             device_, bind_, clock_, [this](wg::Output& out) { Flush(out, send_scratch_uapi_); },
             [this] { ConfigChanged(); }),
-        server_(uapi_fd, std::move(uapi_path), handler_,
+        uapi_handler_(handler_, pq_),
+        server_(uapi_fd, std::move(uapi_path), uapi_handler_,
                 [this] { RequestStop("UAPI socket removed"); }) {}
 
   Status Start() {
@@ -462,6 +463,7 @@ class Daemon {
   std::unique_ptr<PqPath> pq_;      // PQ PSK exchange; null when off
   net::SendScratch send_scratch_uapi_;
   net::DeviceUapiHandler handler_;
+  PqUapiHandler uapi_handler_;  // handler_ with the PQ PSKs put into set requests
   net::UapiServer server_;
   std::vector<std::thread> threads_;
   std::atomic<bool> stopping_{false};

@@ -9,8 +9,10 @@
 // POLICY (quantum_resistant = true): the PSK slot of every configured WireGuard peer
 // holds a random key until the first exchange with it completes, and again whenever
 // the exchange goes stale, so no classical-only session can carry data. A WireGuard
-// peer may be created later over UAPI: the daemon calls ReapplyAll after every UAPI set,
-// which writes the latest PSK of every PQ peer again (overriding a PSK set with `wg`).
+// peer may be created later over UAPI: PqUapiHandler gives every peer block of a set that
+// names a PQ peer the latest PSK (so no such peer ever exists with an empty slot), and
+// the daemon calls ReapplyAll after every set, in case an exchange completed meanwhile.
+// A PSK set with `wg` for a PQ peer is thus overridden.
 //
 // THREADS: every method may be called from any thread; `mu_` serialises the exchange
 // and the PSK writes, so updates reach the device in the order the exchange made them.
@@ -31,6 +33,8 @@
 #include "base/result.h"
 #include "base/rng.h"
 #include "base/secret.h"
+#include "net/uapi.h"
+#include "net/uapi_session.h"
 #include "pq/daemon_config.h"
 #include "pq/exchange.h"
 #include "pq/keys.h"
@@ -92,6 +96,15 @@ class PqPath {
   TimePoint NextDeadline() const {
     std::lock_guard lock(mu_);
     return ex_->NextDeadline();
+  }
+
+  // Sets the latest PSK in every block of `req` that creates or updates a PQ peer.
+  void OverridePsks(net::uapi::SetRequest& req) const {
+    std::lock_guard lock(mu_);
+    for (net::uapi::PeerChange& p : req.peers) {
+      if (p.remove) continue;
+      if (auto it = psks_.find(p.public_key); it != psks_.end()) p.preshared_key = it->second;
+    }
   }
 
   // Writes the latest PSK of every PQ peer into the device again (after a UAPI set).
@@ -165,6 +178,25 @@ class PqPath {
   pq::Output pq_out_;  // reused under mu_
   // The latest PSK per WireGuard peer; one entry per configured PQ peer (bounded).
   std::map<pq::WgPublicKey, Secret<32>> psks_;
+};
+
+// The UAPI handler of dlog-wg: `inner`'s, with PQ PSKs put into set requests (when the
+// PQ path is on; `pq` is read at each call, set once before the UAPI server starts).
+class PqUapiHandler : public net::uapi::UapiHandler {
+ public:
+  PqUapiHandler(net::uapi::UapiHandler& inner, const std::unique_ptr<PqPath>& pq)
+      : inner_(inner), pq_(pq) {}
+  net::uapi::DeviceState Get() override { return inner_.Get(); }
+  std::optional<net::uapi::Error> Set(const net::uapi::SetRequest& req) override {
+    if (!pq_) return inner_.Set(req);
+    net::uapi::SetRequest copy = req;
+    pq_->OverridePsks(copy);
+    return inner_.Set(copy);
+  }
+
+ private:
+  net::uapi::UapiHandler& inner_;
+  const std::unique_ptr<PqPath>& pq_;
 };
 
 }  // namespace dlog

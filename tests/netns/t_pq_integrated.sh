@@ -79,6 +79,9 @@ start_side() {
     fail "dlog-wg did not bring up $ifname: $(tail -5 "$WORK/dlog-wg-$me.log")"
   ip netns exec "$ns" wg set "$ifname" private-key "$WORK/$me.key" listen-port "$port" \
     peer "$(cat "$WORK/$peer.pub")" allowed-ips "$peer_ip/32" endpoint "$endpoint"
+  if [ "$pq" = 1 ]; then
+    [ "$(psk "$ns" "$ifname")" != "(none)" ] || fail "PQ peer created over UAPI without a PSK"
+  fi
   iface_up "$ns" "$ifname" "$addr4" "$addr6"
 }
 
@@ -121,6 +124,10 @@ done
 k=$(same_psk) || fail "PSKs differ after start-up: $(tail -5 "$WORK"/dlog-wg-*.log)"
 [ "$k" != "(none)" ] || fail "no PSK installed"
 log "  first PSK agreed"
+(umask 077; wg genpsk >"$WORK/classical.psk")
+ip netns exec "$A" wg set "$IA" peer "$(cat "$WORK/b.pub")" preshared-key "$WORK/classical.psk"
+[ "$(psk "$A" "$IA")" != "$(cat "$WORK/classical.psk")" ] || fail "wg set replaced the PQ PSK"
+same_psk >/dev/null || fail "PSKs differ after a wg set preshared-key"
 ip netns exec "$A" ping -c 3 -i 0.2 -W 3 10.99.0.2 >/dev/null || fail "ping through the tunnel"
 
 # A TCP transfer paced to last ~22 s (four epochs and more).
