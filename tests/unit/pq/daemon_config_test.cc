@@ -67,6 +67,19 @@ TEST(DaemonConfig, ErrorsNameFileLineKeyAndForm) {
             std::string::npos);
 }
 
+// dlog-wg reads the same file without interface or listen and validates the rest itself.
+TEST(DaemonConfig, WithoutValidationLeavesCrossFieldChecksToTheCaller) {
+  const std::string text =
+      "secret_key = k\n[peer]\npublic_key = p\nwireguard_public_key = " + kWgKey + "\n";
+  EXPECT_FALSE(ParseDaemonConfig(text, "pq.conf").ok());
+  Result<DaemonConfig> c = ParseDaemonConfig(text, "pq.conf", /*validate=*/false);
+  ASSERT_TRUE(c.ok()) << c.error();
+  EXPECT_TRUE(c->interface.empty());
+  EXPECT_EQ(c->secret_key, "k");
+  ASSERT_EQ(c->peers.size(), 1u);
+  EXPECT_FALSE(ParseDaemonConfig("colour = blue\n", "pq.conf", false).ok());  // syntax still
+}
+
 TEST(DaemonConfig, Durations) {
   EXPECT_EQ(ParseDuration("120"), Duration(120s));
   EXPECT_EQ(ParseDuration("2m"), Duration(120s));
