@@ -1,5 +1,7 @@
 #include "config/flags.h"
 
+#include <unistd.h>
+
 namespace dlog::config {
 namespace {
 
@@ -46,6 +48,16 @@ std::optional<std::string> ResolveConfigPath(const std::optional<std::string>& f
     if (name == "DLOG_CONFIG" && !value.empty()) return value;
   if (default_exists) return std::string(kDefaultConfigFile);
   return std::nullopt;
+}
+
+Result<Config> LoadConfigFromArgs(const std::vector<std::string>& args, const Environment& env,
+                                  std::vector<std::string>* rest) {
+  Result<ConfigFlags> flags = ExtractConfigFlags(args);
+  if (!flags.ok()) return flags.status();
+  if (rest) *rest = flags->rest;
+  const bool default_exists = access(kDefaultConfigFile, F_OK) == 0;
+  return LoadConfig(ResolveConfigPath(flags->config_path, env, default_exists), env,
+                    flags->overrides);
 }
 
 }  // namespace dlog::config

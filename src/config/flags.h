@@ -36,4 +36,12 @@ Result<ConfigFlags> ExtractConfigFlags(const std::vector<std::string>& args);
 std::optional<std::string> ResolveConfigPath(const std::optional<std::string>& flag,
                                              const Environment& env, bool default_exists);
 
+// All of the above for a program's main():
+//   std::vector<std::string> rest;
+//   auto config = config::LoadConfigFromArgs({argv + 1, argv + argc},
+//                                            config::ProcessEnvironment(), &rest);
+// `rest` gets the arguments that are not configuration flags. Looks for ./dlog.toml.
+Result<Config> LoadConfigFromArgs(const std::vector<std::string>& args, const Environment& env,
+                                  std::vector<std::string>* rest);
+
 }  // namespace dlog::config

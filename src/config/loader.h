@@ -1,8 +1,11 @@
-// LoadConfig: defaults < dlog.toml < environment < flags, checked against the schema.
+// LoadConfig: defaults < dlog.toml < environment < flags, checked against the schema
+// (config/flags.h has LoadConfigFromArgs, the one call for a program's main()).
 //
 //   auto config = config::LoadConfig(flags.config_path, config::ProcessEnvironment(),
 //                                    flags.overrides);
 //   if (!config.ok()) { fprintf(stderr, "%s\n", config.error().c_str()); return 2; }
+//
+// Thread-safe: no state but the immutable schema; reads the file and nothing else.
 //
 // Every error names where the value came from and the key, and says what was expected:
 //   dlog.toml:7:18: network.wireguard.rekey_interval: expected a duration like "2m", "90s"

@@ -55,5 +55,26 @@ TEST(FlagsTest, ResolvesTheFile) {
   EXPECT_EQ(ResolveConfigPath(std::nullopt, {}, false), std::nullopt);
 }
 
+TEST(FlagsTest, LoadConfigFromArgsLayersEverything) {
+  const std::string file =
+      std::string(DLOG_TESTDATA_DIR) + "/config/good/minimal.toml";  // node.name = "node-c"
+  std::vector<std::string> rest;
+  Result<Config> c = LoadConfigFromArgs(
+      {"--bootstrap", "--config", file, "--set", "network.api_port=9000"},
+      {{"DLOG_NETWORK_API_PORT", "9001"}, {"DLOG_NETWORK_ADMIN_PORT", "9002"}}, &rest);
+  ASSERT_TRUE(c.ok()) << c.error();
+  EXPECT_EQ(c->node.name, "node-c");
+  EXPECT_EQ(c->network.api_port, 9000);
+  EXPECT_EQ(c->network.admin_port, 9002);
+  EXPECT_EQ(rest, std::vector<std::string>{"--bootstrap"});
+  c = LoadConfigFromArgs({}, {{"DLOG_CONFIG", file}}, nullptr);
+  ASSERT_TRUE(c.ok()) << c.error();
+  EXPECT_EQ(c->node.name, "node-c");
+  c = LoadConfigFromArgs({"--set"}, {}, nullptr);
+  EXPECT_EQ(c.error(), "--set: expected KEY=VALUE");
+  c = LoadConfigFromArgs({"-c", "/nonexistent.toml"}, {}, nullptr);
+  EXPECT_EQ(c.error(), "/nonexistent.toml: cannot open: No such file or directory");
+}
+
 }  // namespace
 }  // namespace dlog::config
