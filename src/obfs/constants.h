@@ -81,6 +81,9 @@ inline constexpr size_t kReplayFilterCapacity = 16384;
 // --- Sending ---------------------------------------------------------------------------
 // Padding never grows a datagram past this (UDP payload of a 1500-byte IPv4 path).
 inline constexpr size_t kDefaultMaxDatagram = 1472;
+// At most this many consecutive transport datagrams to one peer share a wire size (one
+// UDP GSO send carries at most 64 segments on older kernels).
+inline constexpr size_t kMaxRun = 64;
 // Sizes of recent real datagrams before padding, from which decoys and cover packets draw
 // theirs (then padded afresh).
 inline constexpr size_t kSizeHistory = 64;

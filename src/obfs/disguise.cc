@@ -13,13 +13,14 @@ namespace dlog::obfs {
 namespace {
 
 // Counter names, in the order of DisguiseCounters.
-#define DLOG_OBFS_COUNTERS(X)                                                                   \
-  X(sealed)                                                                                     \
-  X(stock_sent)                                                                                 \
-  X(decoys_sent)                                                                                \
-  X(cover_sent) X(padding_bytes) X(oversize) X(shaping_dropped) X(decoys_dropped) X(wire_bytes) \
-      X(opened) X(stock_received) X(chaff_received) X(drop_short) X(drop_prefix) X(drop_header) \
-          X(drop_tag) X(drop_stale) X(drop_replay) X(drop_stock)
+#define DLOG_OBFS_COUNTERS(X)                                                                     \
+  X(sealed)                                                                                       \
+  X(stock_sent)                                                                                   \
+  X(decoys_sent)                                                                                  \
+  X(cover_sent)                                                                                   \
+  X(padding_bytes) X(oversize) X(shaping_dropped) X(decoys_dropped) X(wire_bytes) X(opened)       \
+      X(stock_received) X(chaff_received) X(drop_short) X(drop_prefix) X(drop_header) X(drop_tag) \
+          X(drop_stale) X(drop_replay) X(drop_stock)
 
 // Stock WireGuard (types 1–4, zero reserved bytes, their sizes) or a PQ exchange datagram.
 bool IsStockForm(ByteSpan d) {
@@ -137,16 +138,17 @@ SealSpec Disguise::PlanReal(const wg::Endpoint& to, ByteSpan inner, WallTime wal
   s.kind = KindOf(inner);
   s.time_s = UnixSeconds(wall);
   Output::Run& run = out.run_;
-  const bool joins =
-      run.valid && s.kind == Kind::kTransport && inner.size() <= run.inner && run.to == to;
+  const bool joins = run.valid && s.kind == Kind::kTransport && inner.size() <= run.inner &&
+                     run.to == to && run.length < kMaxRun;
   if (joins) {
     s.prefix_len = run.prefix;
     s.padding = run.padding;
+    ++run.length;
     run.valid = inner.size() == run.inner;  // a shorter datagram ends the run
   } else {
     s.prefix_len = ChoosePrefix(out.pool_);
     s.padding = ChoosePadding(SealedSize(s.kind, inner.size(), s.prefix_len, 0), out.pool_);
-    run = {s.kind == Kind::kTransport, to, inner.size(), s.prefix_len, s.padding};
+    run = {s.kind == Kind::kTransport, to, inner.size(), s.prefix_len, s.padding, 1};
   }
   const size_t base = SealedSize(s.kind, inner.size(), s.prefix_len, 0);
   if (base > o_.max_datagram) BUMP(oversize, 1);

@@ -83,6 +83,7 @@ class Output {
     size_t inner = 0;
     size_t prefix = 0;
     size_t padding = 0;
+    size_t length = 0;  // datagrams so far; a run ends at kMaxRun (one GSO send's worth)
   };
   struct Slot {
     wg::Endpoint to;

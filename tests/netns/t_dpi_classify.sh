@@ -15,8 +15,10 @@
 #       included) starts with six printable bytes; the PQ datagrams, of a few fixed sizes
 #       in vanilla mode, take many; ping datagrams spread over their padding range and no
 #       datagram exceeds max_datagram.
-# A third run with decoys and shaping on is classified too (all options but hopping,
-# which t_dpi_hop.sh covers). Needs root, ndpiReader (libndpi-bin) and tshark.
+# A run with decoys and shaping on is classified too (all options but hopping, which
+# t_dpi_hop.sh covers). The PQ exchange runs in dlog-wg on the WireGuard port in the dpi
+# run, and as dlog-pq on its own port in the others. Needs root, ndpiReader
+# (libndpi-bin), tshark and dlog-pq.
 source "$(dirname "$0")/lib.sh"
 DLOG_PQ=${DLOG_PQ:-$BUILD_DIR/src/programs/dlog-pq}
 need_tools
@@ -30,54 +32,69 @@ trap 'save_artifacts; cleanup' EXIT INT TERM
 SECRET="$WORK/cluster.key"
 (umask 077; head -c 32 /dev/urandom | base64 >"$SECRET")
 
-# session MODE OPTIONS MTU: runs one capture in fresh namespaces; leaves $WORK/MODE.pcap
-# and $WORK/MODE-hs.txt ("init_size resp_size" per handshake).
+# session MODE OPTIONS MTU PQ: runs one capture in fresh namespaces (OPTIONS "-": no
+# disguise, stock WireGuard on the wire); leaves
+# $WORK/MODE.pcap and $WORK/MODE-hs.txt (the time each handshake round starts). PQ is
+# "integrated" (the exchange on dlog-wg's port, DLOG_WG_PQ_CONFIG) or "standalone"
+# (dlog-pq beside dlog-wg on UDP 41830, DLOG_PQ_OBFS_*).
 session() {
-  local mode=$1 options=$2 mtu=$3
+  local mode=$1 options=$2 mtu=$3 pq=$4
   local A=dlt${mode:0:1}a$TAG B=dlt${mode:0:1}b$TAG IA=w${mode:0:1}a$TAG IB=w${mode:0:1}b$TAG
   make_ns "$A"; make_ns "$B"
   veth_pair "$A" va "$B" vb
   ip -n "$A" addr add 192.168.241.1/24 dev va
   ip -n "$B" addr add 192.168.241.2/24 dev vb
-  if [ "$mode" = vanilla ]; then
-    DLOG_WG_DISABLE_GSO=1 start_wg dlog "$A" "$IA"
-    DLOG_WG_DISABLE_GSO=1 start_wg dlog "$B" "$IB"
-  else
-    DLOG_WG_DISABLE_GSO=1 DLOG_WG_OBFS_SECRET_FILE=$SECRET DLOG_WG_OBFS_OPTIONS=$options \
-      DLOG_WG_OBFS_STATS_FILE=$WORK/$mode-a.stats start_wg dlog "$A" "$IA"
-    DLOG_WG_DISABLE_GSO=1 DLOG_WG_OBFS_SECRET_FILE=$SECRET DLOG_WG_OBFS_OPTIONS=$options \
-      DLOG_WG_OBFS_STATS_FILE=$WORK/$mode-b.stats start_wg dlog "$B" "$IB"
-  fi
   keypair "$mode-a"; keypair "$mode-b"
-  "$DLOG_PQ" genkey "$WORK/$mode-pq-a.key" "$WORK/$mode-pq-a.pub"
-  "$DLOG_PQ" genkey "$WORK/$mode-pq-b.key" "$WORK/$mode-pq-b.pub"
-  local peer_b=(peer "$(cat "$WORK/$mode-b.pub")" allowed-ips 10.99.0.2/32 endpoint 192.168.241.2:41820)
-  ip netns exec "$A" wg set "$IA" private-key "$WORK/$mode-a.key" listen-port 41821 "${peer_b[@]}"
-  ip netns exec "$B" wg set "$IB" private-key "$WORK/$mode-b.key" listen-port 41820 \
-    peer "$(cat "$WORK/$mode-a.pub")" allowed-ips 10.99.0.1/32
-  for ns_if in "$A $IA 10.99.0.1" "$B $IB 10.99.0.2"; do
-    set -- $ns_if
-    ip -n "$1" addr add "$3/24" dev "$2"
-    ip -n "$1" link set "$2" mtu "$mtu" up
+  for x in "a b 192.168.241.2:41820" "b a 192.168.241.1:41821"; do
+    set -- $x
+    "$DLOG_PQ" genkey "$WORK/$mode-pq-$1.key" "$WORK/$mode-pq-$1.pub"
+  done
+  for x in "a b 192.168.241.2:41820" "b a 192.168.241.1:41821"; do
+    set -- $x
+    printf 'secret_key = %s\nalgorithm = kyber1024\nrekey_interval = 300s\n[peer]\n%s\n%s\n%s\n' \
+      "$WORK/$mode-pq-$1.key" "public_key = $WORK/$mode-pq-$2.pub" \
+      "wireguard_public_key = $(cat "$WORK/$mode-$2.pub")" "endpoint = $3" >"$WORK/$mode-pq-$1.conf"
   done
 
+  # The capture starts before the daemons: the PQ exchange runs as soon as they do.
   local pcap=$WORK/$mode.pcap
   ip netns exec "$A" tcpdump -i va -s 0 -U -n -w "$pcap" udp >"$WORK/$mode-tcpdump.log" 2>&1 &
   local dump=$!
   PIDS+=("$dump")
   sleep 1
-  # The PQ exchange (disguised alike in the dpi modes): its first PSK lets WireGuard in.
-  for x in "a $A $IA 192.168.241.1 b 192.168.241.2" "b $B $IB 192.168.241.2 a 192.168.241.1"; do
+  for x in "a $A $IA" "b $B $IB"; do
     set -- $x
-    local pq_env=()
-    [ "$mode" = vanilla ] ||
-      pq_env=(DLOG_PQ_OBFS_SECRET_FILE="$SECRET" DLOG_PQ_OBFS_OPTIONS="$options")
-    ip netns exec "$2" env "${pq_env[@]}" "$DLOG_PQ" run --interface "$3" \
-      --listen "$4:41830" --secret-key "$WORK/$mode-pq-$1.key" --rekey-interval 300s \
-      --peer "$WORK/$mode-pq-$5.pub,$(cat "$WORK/$mode-$5.pub"),$6:41830" \
-      >>"$WORK/$mode-dlog-pq-$1.log" 2>&1 &
-    PIDS+=($!)
+    # Empty variables count as unset for dlog-wg.
+    local pq_conf="" secret=""
+    [ "$pq" = integrated ] && pq_conf=$WORK/$mode-pq-$1.conf
+    [ "$options" = - ] || secret=$SECRET
+    DLOG_WG_DISABLE_GSO=1 DLOG_WG_PQ_CONFIG=$pq_conf DLOG_WG_OBFS_SECRET_FILE=$secret \
+      DLOG_WG_OBFS_OPTIONS=${options#-} DLOG_WG_OBFS_STATS_FILE=$WORK/$mode-$1.stats \
+      start_wg dlog "$2" "$3"
   done
+  local peer_b=(peer "$(cat "$WORK/$mode-b.pub")" allowed-ips 10.99.0.2/32 endpoint 192.168.241.2:41820)
+  ip netns exec "$A" wg set "$IA" private-key "$WORK/$mode-a.key" listen-port 41821 "${peer_b[@]}"
+  ip netns exec "$B" wg set "$IB" private-key "$WORK/$mode-b.key" listen-port 41820 \
+    peer "$(cat "$WORK/$mode-a.pub")" allowed-ips 10.99.0.1/32 endpoint 192.168.241.1:41821
+  for ns_if in "$A $IA 10.99.0.1" "$B $IB 10.99.0.2"; do
+    set -- $ns_if
+    ip -n "$1" addr add "$3/24" dev "$2"
+    ip -n "$1" link set "$2" mtu "$mtu" up
+  done
+  if [ "$pq" = standalone ]; then
+    for x in "a $A $IA 192.168.241.1 b 192.168.241.2" "b $B $IB 192.168.241.2 a 192.168.241.1"; do
+      set -- $x
+      local pq_env=()
+      [ "$options" = - ] ||
+        pq_env=(DLOG_PQ_OBFS_SECRET_FILE="$SECRET" DLOG_PQ_OBFS_OPTIONS="$options")
+      ip netns exec "$2" env "${pq_env[@]}" "$DLOG_PQ" run --interface "$3" \
+        --listen "$4:41830" --secret-key "$WORK/$mode-pq-$1.key" --rekey-interval 300s \
+        --peer "$WORK/$mode-pq-$5.pub,$(cat "$WORK/$mode-$5.pub"),$6:41830" \
+        >>"$WORK/$mode-dlog-pq-$1.log" 2>&1 &
+      PIDS+=($!)
+    done
+  fi
+  # The PQ exchange (disguised alike in the dpi modes) puts the PSK that lets WireGuard in.
   local psk_a="" psk_b="-"
   for _ in $(seq 100); do
     psk_a=$(ip netns exec "$A" wg show "$IA" preshared-keys | awk '{print $2}')
@@ -103,6 +120,7 @@ session() {
   date +%s.%N >"$WORK/$mode-pings.txt"
   ip netns exec "$A" ping -c 40 -i 0.05 -W 2 10.99.0.2 >/dev/null || fail "$mode: pings"
   date +%s.%N >>"$WORK/$mode-pings.txt"
+  rm -f "$WORK/xfer-srv.err"  # xfer waits for the server's "listening" in it
   xfer "$B" 10.99.0.2 "$A" 4000000
   sleep 1
   kill -INT "$dump"; wait "$dump" 2>/dev/null || true
@@ -131,7 +149,10 @@ sizes() {
 }
 
 # ---------------------------------------------------------------- vanilla
-session vanilla "" 1420
+# Stock WireGuard's flow, with the PQ exchange on dlog-pq's own port: nDPI stops looking
+# for WireGuard in a flow whose first datagram is not WireGuard's, so the exchange on
+# the WireGuard port would hide vanilla mode from nDPI 4.2 by accident (checked below).
+session vanilla - 1420 standalone
 read -r v_def v_dpi v_wg v_frames < <(classify vanilla)
 log "vanilla: nDPI flows as WireGuard: $v_def (default), $v_dpi (-d); tshark wg frames: $v_wg of $v_frames"
 [ "$v_def" -ge 1 ] && [ "$v_dpi" -ge 1 ] || fail "nDPI does not see WireGuard in vanilla mode: the check is broken"
@@ -140,8 +161,9 @@ sizes vanilla >"$WORK/vanilla-sizes.txt"
 python3 - "$WORK/vanilla-sizes.txt" "$WORK/vanilla-hs.txt" <<'EOF' || fail "vanilla handshake sizes"
 import collections, sys
 frames = [l.split() for l in open(sys.argv[1]) if l.strip()]
-pq = collections.Counter(int(f[2]) for f in frames if f[4] == "41830")
-frames = [f for f in frames if f[4] != "41830"]
+is_pq = lambda f: 0x81 <= int(f[3][:2], 16) <= 0x86  # the exchange's message types
+pq = collections.Counter(int(f[2]) for f in frames if is_pq(f))
+frames = [f for f in frames if not is_pq(f)]
 marks = [float(l) for l in open(sys.argv[2]) if l.strip()]
 print("vanilla PQ exchange: %d datagrams, sizes %s" % (sum(pq.values()), sorted(pq)), file=sys.stderr)
 assert sum(pq.values()) >= 4 and pq.most_common(1)[0][1] >= 3, pq  # fixed sizes repeat
@@ -152,6 +174,13 @@ for m in marks:
     assert (init, resp) == (148, 92), (init, resp)
 print("vanilla handshakes: 148/92 as expected", file=sys.stderr)
 EOF
+
+# The exchange on the WireGuard port, undisguised: tshark still decodes WireGuard (nDPI's
+# answer is logged, not asserted).
+session pqport - 1420 integrated
+read -r q_def q_dpi q_wg q_frames < <(classify pqport)
+log "vanilla, PQ on the WireGuard port: nDPI flows as WireGuard: $q_def (default), $q_dpi (-d); tshark wg frames: $q_wg of $q_frames"
+[ "$q_wg" -ge $((q_frames * 9 / 10)) ] || fail "tshark decodes only $q_wg of $q_frames frames as wg"
 
 # ---------------------------------------------------------------- disguised
 check_disguised() {
@@ -171,9 +200,12 @@ ping_start, ping_end = [float(l) for l in open(sys.argv[3]) if l.strip()]
 checks = sys.argv[4]  # "handshakes,pings" when each can be told apart on the wire
 printable = lambda h: all(0x20 <= int(h[i:i+2], 16) <= 0x7e for i in range(0, 12, 2))
 assert all(printable(f[3]) for f in frames), "a datagram without a printable start"
+# dlog-pq's own port (standalone); on the WireGuard port the exchange is not told apart.
 pq = [int(f[2]) for f in frames if f[4] == "41830"]
-print("PQ exchange: %d datagrams, %d distinct sizes" % (len(pq), len(set(pq))), file=sys.stderr)
-assert len(pq) >= 4 and len(set(pq)) >= len(pq) - 1, pq
+if pq:
+    print("PQ exchange (port 41830): %d datagrams, %d distinct sizes" % (len(pq), len(set(pq))),
+          file=sys.stderr)
+    assert len(pq) >= 4 and len(set(pq)) >= len(pq) - 1, pq
 frames = [f for f in frames if f[4] != "41830"]
 sizes = [int(f[2]) for f in frames]
 assert max(sizes) <= 1472, max(sizes)
@@ -207,11 +239,11 @@ if "pings" in checks:
 EOF
 }
 
-session dpi "random_padding=true;padding_range=[0,256]" 1380
+session dpi "random_padding=true;padding_range=[0,256]" 1380 integrated
 check_disguised dpi handshakes,pings
 
 # With shaping and decoys, handshakes and pings cannot be told apart on the wire (cover
 # and decoys look the same), so only the classifiers and the byte checks apply.
-session all "random_padding=true;decoy_traffic=true;decoy_ratio=0.2;traffic_shaping=true;target_rate=20mbit" 1380
+session all "random_padding=true;decoy_traffic=true;decoy_ratio=0.2;traffic_shaping=true;target_rate=20mbit" 1380 standalone
 check_disguised all -
 log "PASS dpi classification: vanilla seen as WireGuard by nDPI and tshark, disguised not"

@@ -160,6 +160,33 @@ TEST_F(DisguiseTest, WrapAllGivesARunOneSizeSoGsoStillCoalesces) {
     }
   }
   EXPECT_GT(run_sizes.size(), 1u) << "sizes vary from run to run";
+  // A run is at most kMaxRun datagrams long: each block of kMaxRun shares one prefix
+  // length and padding, and the next block draws its own.
+  {
+    wg::Output dev;
+    for (size_t i = 0; i < 3 * kMaxRun; ++i) {
+      Bytes t = Transport(i, 1392, data_rng);
+      std::copy(t.begin(), t.end(), dev.AddDatagram(b_ep, t.size()).begin());
+    }
+    const DisguiseKeys keys = DeriveKeys(SecretOf(1));
+    int redrawn = 0;
+    for (int k = 0; k < 10; ++k) {
+      Output out;
+      a.WrapAll(dev, now(), wall(), out);
+      ASSERT_EQ(out.size(), 3 * kMaxRun);
+      std::vector<std::pair<size_t, size_t>> shape;
+      for (size_t i = 0; i < out.size(); ++i) {
+        Bytes d(out.data(i).begin(), out.data(i).end());
+        Opened o = Open(keys, d);
+        ASSERT_TRUE(o.ok());
+        shape.push_back({o.prefix_len, o.padding});
+      }
+      for (size_t i = 0; i < out.size(); ++i) ASSERT_EQ(shape[i], shape[i / kMaxRun * kMaxRun]);
+      redrawn += shape[0] != shape[kMaxRun];
+      redrawn += shape[kMaxRun] != shape[2 * kMaxRun];
+    }
+    EXPECT_GT(redrawn, 15) << "a new draw after kMaxRun datagrams";
+  }
   // A run never spans two peers.
   wg::Output dev;
   for (const wg::Endpoint& to : {b_ep, a_ep, b_ep}) {

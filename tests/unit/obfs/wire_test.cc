@@ -73,7 +73,9 @@ TEST_F(WireTest, RoundTripEveryKindSizePrefixAndPadding) {
         EXPECT_EQ(o.prefix_len, prefix);
         EXPECT_EQ(o.padding, padding);
         EXPECT_TRUE(std::equal(o.inner.begin(), o.inner.end(), inner.begin(), inner.end()));
-        if (kind == Kind::kMessage) EXPECT_EQ(o.time_s, 77u);
+        if (kind == Kind::kMessage) {
+          EXPECT_EQ(o.time_s, 77u);
+        }
       }
     }
   }
