@@ -10,7 +10,7 @@ PACKAGES=(
   libsodium-dev libssl-dev libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev
   zlib1g-dev valgrind python3 libtomlplusplus-dev
   wireguard-go wireguard-tools iproute2 iputils-ping iperf3 tcpdump libndpi-bin tshark
-  netcat-openbsd procps openssl
+  netcat-openbsd procps openssl nftables
 )
 
 if [ "${SKIP_APT:-0}" != 1 ]; then
