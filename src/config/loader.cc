@@ -28,6 +28,15 @@ std::string Join(const std::vector<std::string>& words, const std::string& last_
   return out;
 }
 
+// The key that variable `name` sets, by its DLOG_ name or (`alias`) by a short one.
+const Key* KeyOfVariable(const std::string& name, bool& alias) {
+  for (const Key& k : Schema()) {
+    alias = std::find(k.aliases.begin(), k.aliases.end(), name) != k.aliases.end();
+    if (alias || name == EnvName(k.path)) return &k;
+  }
+  return nullptr;
+}
+
 std::string Child(const std::string& prefix, const std::string& key) {
   return prefix.empty() ? key : prefix + "." + key;
 }
@@ -220,24 +229,25 @@ void Loader::ApplyEnvironment(const Environment& env) {
 
 void Loader::ApplyVariable(const std::string& name, const std::string& value) {
   const Source s{"environment variable " + name, 1, false};
-  std::vector<std::string> names{std::string(kConfigVariable)};
-  for (const Key& k : Schema()) {
-    names.push_back(EnvName(k.path));
-    const bool alias = std::find(k.aliases.begin(), k.aliases.end(), name) != k.aliases.end();
-    if (name != EnvName(k.path) && !alias) continue;
-    const std::string before = origins_.count(k.path) ? k.get(config_).value_or("") : "";
-    const std::string earlier = origins_.count(k.path) ? origins_[k.path] : "";
-    ApplyText(k, value, s);
-    if (!alias && earlier.starts_with("environment variable ") &&
-        k.get(config_).value_or("") != before)
-      errors_.Add(s, {}, k.path, "disagrees with " + earlier + "; unset one of them");
+  bool alias = false;
+  const Key* k = KeyOfVariable(name, alias);
+  if (!k) {
+    if (!name.starts_with("DLOG_") || IsForeignVariable(name)) return;
+    std::vector<std::string> names{std::string(kConfigVariable)};
+    for (const Key& key : Schema()) names.push_back(EnvName(key.path));
+    std::optional<std::string> near = Suggest(name, names);
+    errors_.Add(s, {}, "",
+                "not a DLOG_ variable of the configuration" +
+                    (near ? "; did you mean " + *near + "?" : " (see docs/CONFIG.md)"));
     return;
   }
-  if (!name.starts_with("DLOG_") || IsForeignVariable(name)) return;
-  std::optional<std::string> near = Suggest(name, names);
-  errors_.Add(s, {}, "",
-              "not a DLOG_ variable of the configuration" +
-                  (near ? "; did you mean " + *near + "?" : " (see docs/CONFIG.md)"));
+  // An alias applied earlier in this layer must agree with the DLOG_ variable.
+  auto origin = origins_.find(k->path);
+  const std::string earlier = origin != origins_.end() ? origin->second : "";
+  const std::optional<std::string> before = k->get(config_);
+  ApplyText(*k, value, s);
+  if (!alias && earlier.starts_with("environment variable ") && k->get(config_) != before)
+    errors_.Add(s, {}, k->path, "disagrees with " + earlier + "; unset one of them");
 }
 
 void Loader::ApplyFlags(const std::vector<Override>& flags) {
