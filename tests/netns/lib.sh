@@ -93,7 +93,7 @@ xfer() {
     >"$WORK/xfer-srv.out" 2>"$WORK/xfer-srv.err" &
   local srv=$!
   PIDS+=("$srv")
-  for _ in $(seq 50); do grep -q listening "$WORK/xfer-srv.err" 2>/dev/null && break; sleep 0.05; done
+  for _ in $(seq 200); do grep -q listening "$WORK/xfer-srv.err" 2>/dev/null && break; sleep 0.05; done
   ip netns exec "$nsc" timeout 120 python3 "$HERE/tcpxfer.py" send "$addr" "$port" "$n" 7 \
     >"$WORK/xfer-cli.out" || fail "transfer client failed"
   wait "$srv" || fail "transfer server failed"
