@@ -11,6 +11,7 @@ import hashlib
 import random
 import socket
 import sys
+import time
 
 CHUNK = 1 << 20
 
@@ -37,7 +38,15 @@ def serve(addr: str, port: int) -> None:
 def send(addr: str, port: int, nbytes: int, seed: int) -> None:
     rng = random.Random(seed)
     h, n = hashlib.sha256(), 0
-    with socket.create_connection((addr, port), timeout=30) as s:
+    for attempt in range(10):  # the tunnel may still be re-handshaking
+        try:
+            s = socket.create_connection((addr, port), timeout=30)
+            break
+        except OSError:
+            if attempt == 9:
+                raise
+            time.sleep(0.5)
+    with s:
         while n < nbytes:
             b = rng.randbytes(min(CHUNK, nbytes - n))
             s.sendall(b)
