@@ -13,15 +13,28 @@ namespace dlog::obfs {
 namespace {
 
 // Counter names, in the order of DisguiseCounters.
-#define DLOG_OBFS_COUNTERS(X)                                                                 \
-  X(sealed)                                                                                   \
-  X(stock_sent)                                                                               \
-  X(decoys_sent)                                                                              \
-  X(cover_sent)                                                                               \
-  X(padding_bytes)                                                                            \
-  X(oversize) X(shaping_dropped) X(decoys_dropped) X(wire_bytes) X(opened) X(stock_received)  \
-      X(chaff_received) X(drop_short) X(drop_prefix) X(drop_header) X(drop_tag) X(drop_stale) \
-          X(drop_replay) X(drop_stock)
+// clang-format off
+#define DLOG_OBFS_COUNTERS(X) \
+  X(sealed) \
+  X(stock_sent) \
+  X(decoys_sent) \
+  X(cover_sent) \
+  X(padding_bytes) \
+  X(oversize) \
+  X(shaping_dropped) \
+  X(decoys_dropped) \
+  X(wire_bytes) \
+  X(opened) \
+  X(stock_received) \
+  X(chaff_received) \
+  X(drop_short) \
+  X(drop_prefix) \
+  X(drop_header) \
+  X(drop_tag) \
+  X(drop_stale) \
+  X(drop_replay) \
+  X(drop_stock)
+// clang-format on
 
 // Stock WireGuard (types 1–4, zero reserved bytes, their sizes) or a PQ exchange datagram.
 bool IsStockForm(ByteSpan d) {
