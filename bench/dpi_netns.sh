@@ -3,20 +3,25 @@
 # through dlog-wg between two network namespaces, plain WireGuard and each option on
 # its own and all together, in the same run on the same machine.
 #
-#   BUILD_DIR=build bash bench/dpi_netns.sh            (root; DUR=10 s per iperf3 run)
+#   BUILD_DIR=build bash bench/dpi_netns.sh            (root; DUR=10 s per iperf3 run,
+#                                                       ROUNDS=3 rounds of every config)
+#   BUILD_DIR=build AB=5 bash bench/dpi_netns.sh       (only plain vs disguise + padding,
+#                                                       alternately, 5 rounds)
 #
 # Every configuration gets fresh namespaces and daemons; the tunnel MTU is 1380 in all
 # of them (room for the disguise's overhead and some padding under a 1500-byte path),
 # and plain WireGuard is also measured at its usual 1420. UDP GSO/GRO stay as dlog-wg
 # chooses (on). Shaping is measured at target_rate 100mbit: its throughput is the rate.
-# Throughput is the best of REPEAT runs; the CPU time both daemons spent per byte carried
-# (from /proc/PID/stat) is reported beside it, being far less sensitive to other load on
-# the host. Output: a line per configuration, and a Markdown table in $OUT/dpi-bench.md.
+# The configurations run round-robin, ROUNDS times, and the table shows medians: load
+# from other work on the host drifts over minutes, and round-robin spreads it over all of
+# them. The CPU time both daemons spent per byte carried (from /proc/PID/stat) is shown
+# beside the throughput, being less sensitive to that load. Output: a line per run, and a
+# Markdown table in $OUT/dpi-bench.md.
 source "$(dirname "$0")/../tests/netns/lib.sh"
 need_tools
 command -v iperf3 >/dev/null || fail "missing tool: iperf3"
 DUR=${DUR:-10}
-REPEAT=${REPEAT:-2}
+ROUNDS=${ROUNDS:-3}
 OUT=${OUT:-$WORK}
 mkdir -p "$OUT"
 SECRET="$WORK/cluster.key"
@@ -59,28 +64,24 @@ run() {
   ip -n "$B" addr add 10.99.0.2/24 dev "$IB"; ip -n "$B" link set "$IB" mtu "$mtu" up
   ip netns exec "$A" ping -c 2 -W 3 10.99.0.2 >/dev/null || fail "$name: no tunnel"
 
-  local best=0 r bytes cpu0 cpu1 cpu_ns_per_byte=0
-  for _ in $(seq "$REPEAT"); do
-    ip netns exec "$B" iperf3 -s -1 -B 10.99.0.2 >/dev/null 2>&1 &
-    local srv=$!
-    PIDS+=("$srv")
-    sleep 0.3
-    cpu0=$(daemon_ticks "${daemons[@]}")
-    read -r r bytes < <(ip netns exec "$A" iperf3 -c 10.99.0.2 -t "$DUR" -J 2>/dev/null |
-      python3 -c 'import json,sys; e=json.load(sys.stdin)["end"]["sum_received"]; print(int(e["bits_per_second"]), int(e["bytes"]))')
-    cpu1=$(daemon_ticks "${daemons[@]}")
-    wait "$srv" 2>/dev/null || true
-    if [ "$r" -gt "$best" ]; then
-      best=$r
-      # CPU time of both daemons per byte carried: insensitive to other load on the host.
-      cpu_ns_per_byte=$(echo "($cpu1 - $cpu0) * 1000000000 / $(getconf CLK_TCK) / $bytes" | bc -l)
-    fi
-  done
+  local r bytes cpu0 cpu1 cpu_ns_per_byte
+  ip netns exec "$B" iperf3 -s -1 -B 10.99.0.2 >/dev/null 2>&1 &
+  local srv=$!
+  PIDS+=("$srv")
+  sleep 0.3
+  cpu0=$(daemon_ticks "${daemons[@]}")
+  read -r r bytes < <(ip netns exec "$A" iperf3 -c 10.99.0.2 -t "$DUR" -J 2>/dev/null |
+    python3 -c 'import json,sys; e=json.load(sys.stdin)["end"]["sum_received"]; print(int(e["bits_per_second"]), int(e["bytes"]))')
+  cpu1=$(daemon_ticks "${daemons[@]}")
+  wait "$srv" 2>/dev/null || true
+  # CPU time of both daemons per byte carried.
+  cpu_ns_per_byte=$(echo "($cpu1 - $cpu0) * 1000000000 / $(getconf CLK_TCK) / $bytes" | bc -l)
+  local bps=$r
   local rtt
   rtt=$(ip netns exec "$A" ping -c 50 -i 0.02 -q 10.99.0.2 | awk -F/ '/^rtt/{print $5}')
   printf '%-28s %8.0f Mbit/s  %5.2f CPU ns/byte  rtt %s ms\n' "$name" \
-    "$(echo "$best / 1000000" | bc -l)" "$cpu_ns_per_byte" "$rtt" >&2
-  echo "$name|$mtu|$best|$cpu_ns_per_byte|$rtt" >>"$WORK/results.txt"
+    "$(echo "$bps / 1000000" | bc -l)" "$cpu_ns_per_byte" "$rtt" >&2
+  echo "$name|$mtu|$bps|$cpu_ns_per_byte|$rtt" >>"$WORK/results.txt"
   # Tear this configuration down before the next, so runs do not share the CPU.
   for ns in "$A" "$B"; do ip netns pids "$ns" | xargs -r kill 2>/dev/null; done
   sleep 0.5
@@ -88,29 +89,63 @@ run() {
 }
 
 : >"$WORK/results.txt"
-log "DPI options: $DUR s iperf3 TCP (best of $REPEAT) and 50 pings per configuration"
-run "plain WireGuard (MTU 1420)" 1420 -
-run "plain WireGuard" 1380 -
-run "disguise" 1380 "dpi_resistance=true"
-run "disguise + padding" 1380 "random_padding=true"
-run "disguise + hopping (5s)" 1380 "port_hopping=true;hop_interval=5s"
-run "disguise + decoys 0.2" 1380 "decoy_traffic=true;decoy_ratio=0.2"
-run "disguise + shaping 100mbit" 1380 "traffic_shaping=true;target_rate=100mbit"
-run "all four" 1380 \
-  "random_padding=true;port_hopping=true;hop_interval=5s;decoy_traffic=true;traffic_shaping=true;target_rate=100mbit"
-
-python3 - "$WORK/results.txt" "$(nproc)" "$DUR" "$REPEAT" >"$OUT/dpi-bench.md" <<'EOF'
-import sys
+if [ "${AB:-0}" -gt 0 ]; then
+  # A/B: plain WireGuard and disguise + padding alternately, AB rounds each, one iperf3
+  # run per round; the medians tell the cost with the host's load drifting under both.
+  log "A/B: plain vs disguise + padding, $AB rounds of $DUR s each"
+  for i in $(seq "$AB"); do
+    run "plain WireGuard" 1380 -
+    run "disguise + padding" 1380 "random_padding=true"
+  done
+  python3 - "$WORK/results.txt" <<'EOF' | tee "$OUT/dpi-ab.md" >&2
+import statistics, sys
 rows = [l.strip().split("|") for l in open(sys.argv[1]) if l.strip()]
-plain = next(r for r in rows if r[0] == "plain WireGuard" and r[1] == "1380")
-base, base_cpu = int(plain[2]), float(plain[3])
-print("| configuration | tunnel MTU | TCP throughput | vs plain (MTU 1380) "
-      "| dlog-wg CPU per byte (both ends) | vs plain | ping RTT avg |")
-print("| --- | --- | --- | --- | --- | --- | --- |")
-for name, mtu, bps, cpu, rtt in rows:
-    print("| %s | %s | %.0f Mbit/s | %+.1f%% | %.2f ns | %+.1f%% | %s ms |" % (
-        name, mtu, int(bps) / 1e6, 100.0 * (int(bps) - base) / base, float(cpu),
-        100.0 * (float(cpu) - base_cpu) / base_cpu, rtt))
-print("\n%s cores; iperf3 -t %s, best of %s; namespaces joined by a veth." % tuple(sys.argv[2:]))
+get = lambda name, col: [float(r[col]) for r in rows if r[0] == name]
+pt, dt = get("plain WireGuard", 2), get("disguise + padding", 2)
+pc, dc = get("plain WireGuard", 3), get("disguise + padding", 3)
+print("plain:     throughput median %.0f Mbit/s (%s), CPU %.2f ns/byte" %
+      (statistics.median(pt) / 1e6, " ".join("%.0f" % (x / 1e6) for x in pt), statistics.median(pc)))
+print("disguised: throughput median %.0f Mbit/s (%s), CPU %.2f ns/byte" %
+      (statistics.median(dt) / 1e6, " ".join("%.0f" % (x / 1e6) for x in dt), statistics.median(dc)))
+print("cost of disguise + padding: throughput %+.1f%%, CPU per byte %+.1f%%" %
+      (100 * (statistics.median(dt) / statistics.median(pt) - 1),
+       100 * (statistics.median(dc) / statistics.median(pc) - 1)))
+EOF
+  exit 0
+fi
+log "DPI options: $ROUNDS rounds of every configuration: $DUR s iperf3 TCP, 50 pings"
+for round in $(seq "$ROUNDS"); do
+  run "plain WireGuard (MTU 1420)" 1420 -
+  run "plain WireGuard" 1380 -
+  run "disguise" 1380 "dpi_resistance=true"
+  run "disguise + padding" 1380 "random_padding=true"
+  run "disguise + hopping (5s)" 1380 "port_hopping=true;hop_interval=5s"
+  run "disguise + decoys 0.2" 1380 "decoy_traffic=true;decoy_ratio=0.2"
+  run "disguise + shaping 100mbit" 1380 "traffic_shaping=true;target_rate=100mbit"
+  run "all four" 1380 \
+    "random_padding=true;port_hopping=true;hop_interval=5s;decoy_traffic=true;traffic_shaping=true;target_rate=100mbit"
+done
+
+python3 - "$WORK/results.txt" "$(nproc)" "$DUR" "$ROUNDS" >"$OUT/dpi-bench.md" <<'EOF'
+import statistics, sys
+rows = [l.strip().split("|") for l in open(sys.argv[1]) if l.strip()]
+names = list(dict.fromkeys(r[0] for r in rows))  # in order of first appearance
+med = {}
+for n in names:
+    rs = [r for r in rows if r[0] == n]
+    med[n] = (rs[0][1], statistics.median(float(r[2]) for r in rs),
+              statistics.median(float(r[3]) for r in rs),
+              statistics.median(float(r[4]) for r in rs), [float(r[2]) / 1e6 for r in rs])
+_, base, base_cpu, _, _ = med["plain WireGuard"]
+print("| configuration | tunnel MTU | TCP throughput (median) | vs plain (MTU 1380) "
+      "| runs (Mbit/s) | dlog-wg CPU per byte (both ends) | vs plain | ping RTT avg |")
+print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+for n in names:
+    mtu, bps, cpu, rtt, runs = med[n]
+    print("| %s | %s | %.0f Mbit/s | %+.1f%% | %s | %.2f ns | %+.1f%% | %.3f ms |" % (
+        n, mtu, bps / 1e6, 100.0 * (bps - base) / base, " ".join("%.0f" % x for x in runs),
+        cpu, 100.0 * (cpu - base_cpu) / base_cpu, rtt))
+print("\n%s cores; iperf3 -t %s; medians of %s rounds, configurations round-robin; "
+      "namespaces joined by a veth." % tuple(sys.argv[2:]))
 EOF
 cat "$OUT/dpi-bench.md" >&2

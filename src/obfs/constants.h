@@ -18,7 +18,9 @@
 //   tag        SipHash-2-4 keyed with k_tag over prefix ‖ separator ‖ LE16(datagram size)
 //              ‖ plaintext of the masked region: a synthetic IV (SIV) that authenticates
 //              the header and, with the prefix, seeds the mask.
-//   masked     XORed with ChaCha20(k_mask, nonce = tag ‖ prefix[0..4), counter 0):
+//   masked     XORed with a keystream under nonce = tag ‖ prefix[0..4): bytes 0..23 are
+//              SipHash-2-4(k_head, nonce ‖ i) for i = 0, 1, 2; bytes 24.. are
+//              ChaCha20(k_mask, nonce) from its first byte (RFC 8439, counter 0):
 //                kind     kTransport: a WireGuard transport message (type 4). Only its
 //                                     first 16 bytes (type, reserved, receiver index,
 //                                     counter) are masked; the rest is AEAD ciphertext.
@@ -56,6 +58,7 @@ inline constexpr size_t kHeaderSize = kKindSize + kLengthSize;  // kind ‖ leng
 inline constexpr size_t kMaskedInnerHeader = 16;  // WireGuard type ‖ reserved ‖ index ‖ counter
 inline constexpr size_t kMaxInner = 0xffff;
 inline constexpr size_t kNonceSize = 12;  // ChaCha20 (RFC 8439): tag ‖ prefix[0..4)
+inline constexpr size_t kHeadMask = 24;   // masked by SipHash blocks; beyond, by ChaCha20
 // The smallest possible datagram: shortest prefix, separator, tag, header, empty inner.
 inline constexpr size_t kMinDatagram = kMinPrefix + kSeparatorSize + kTagSize + kHeaderSize;
 // Bytes added to an inner datagram, padding aside.

@@ -12,9 +12,10 @@
 namespace dlog::obfs {
 namespace {
 
-// Counter names, in the order of DisguiseCounters.
+// Counter names, in the order of DisguiseCounters: those the sending threads bump, then
+// those the receiving threads bump (kept on separate cache lines).
 // clang-format off
-#define DLOG_OBFS_COUNTERS(X) \
+#define DLOG_OBFS_TX_COUNTERS(X) \
   X(sealed) \
   X(stock_sent) \
   X(decoys_sent) \
@@ -23,7 +24,10 @@ namespace {
   X(oversize) \
   X(shaping_dropped) \
   X(decoys_dropped) \
-  X(wire_bytes) \
+  X(wire_bytes)
+// clang-format on
+// clang-format off
+#define DLOG_OBFS_RX_COUNTERS(X) \
   X(opened) \
   X(stock_received) \
   X(chaff_received) \
@@ -60,11 +64,17 @@ uint32_t UnixSeconds(WallTime wall) { return uint32_t(uint64_t(wall.unix_nanos /
 
 struct Disguise::AtomicCounters {
 #define DLOG_OBFS_FIELD(name) std::atomic<uint64_t> name{0};
-  DLOG_OBFS_COUNTERS(DLOG_OBFS_FIELD)
+  struct alignas(64) Tx {
+    DLOG_OBFS_TX_COUNTERS(DLOG_OBFS_FIELD)
+  } tx;
+  struct alignas(64) Rx {
+    DLOG_OBFS_RX_COUNTERS(DLOG_OBFS_FIELD)
+  } rx;
 #undef DLOG_OBFS_FIELD
 };
 
-#define BUMP(name, n) c_->name.fetch_add((n), std::memory_order_relaxed)
+#define BUMP_TX(name, n) c_->tx.name.fetch_add((n), std::memory_order_relaxed)
+#define BUMP_RX(name, n) c_->rx.name.fetch_add((n), std::memory_order_relaxed)
 
 MutableByteSpan Output::Add(const wg::Endpoint& to, uint16_t from_port, size_t size) {
   if (count_ == slots_.size()) slots_.emplace_back();
@@ -100,12 +110,20 @@ void Disguise::EnsureSeeded(Output& out) {
 
 // --- routing and sizes -----------------------------------------------------------------
 
+// Per thread, so the data path takes no lock: a thread recomputes (a few BLAKE2s) at most
+// once per epoch and Disguise.
 Disguise::HopPorts Disguise::HopPortsAt(WallTime wall) const {
+  struct Cache {
+    const Disguise* owner = nullptr;
+    uint64_t generation = 0;
+    HopPorts ports;
+  };
+  thread_local Cache cache;
   const int64_t e = hops_->EpochAt(wall);
-  std::lock_guard lock(hop_mu_);
-  if (hop_cache_.epoch != e)
-    hop_cache_ = {e, hops_->PortOf(e - 1), hops_->PortOf(e), hops_->PortOf(e + 1)};
-  return hop_cache_;
+  if (cache.owner != this || cache.generation != generation_ || cache.ports.epoch != e) {
+    cache = {this, generation_, {e, hops_->PortOf(e - 1), hops_->PortOf(e), hops_->PortOf(e + 1)}};
+  }
+  return cache.ports;
 }
 
 void Disguise::Route(const wg::Endpoint& to, bool hop, WallTime wall, wg::Endpoint& dest,
@@ -152,8 +170,8 @@ SealSpec Disguise::PlanReal(const wg::Endpoint& to, ByteSpan inner, WallTime wal
   s.kind = KindOf(inner);
   s.time_s = UnixSeconds(wall);
   Output::Run& run = out.run_;
-  const bool joins = run.valid && s.kind == Kind::kTransport && inner.size() <= run.inner &&
-                     run.to == to && run.length < kMaxRun;
+  const bool joins = run.valid && run.kind == Kind::kTransport && s.kind == Kind::kTransport &&
+                     inner.size() <= run.inner && run.to == to && run.length < kMaxRun;
   if (joins) {
     s.prefix_len = run.prefix;
     s.padding = run.padding;
@@ -162,12 +180,12 @@ SealSpec Disguise::PlanReal(const wg::Endpoint& to, ByteSpan inner, WallTime wal
   } else {
     s.prefix_len = ChoosePrefix(out.pool_);
     s.padding = ChoosePadding(SealedSize(s.kind, inner.size(), s.prefix_len, 0), out.pool_);
-    run = {s.kind == Kind::kTransport, to, inner.size(), s.prefix_len, s.padding, 1};
+    run = {s.kind == Kind::kTransport, s.kind, to, inner.size(), s.prefix_len, s.padding, 1};
   }
   const size_t base = SealedSize(s.kind, inner.size(), s.prefix_len, 0);
-  if (base > o_.max_datagram) BUMP(oversize, 1);
+  if (base > o_.max_datagram) BUMP_TX(oversize, 1);
   size = base + s.padding;
-  RecordSize(base);
+  if (o_.decoy_traffic || o_.traffic_shaping) RecordSize(base);
   return s;
 }
 
@@ -194,13 +212,29 @@ Bytes Disguise::SealChaff(size_t base, RandomPool& rng) {
 void Disguise::EmitChaff(const wg::Endpoint& to, bool hop, size_t base, WallTime wall,
                          Output& out) {
   size_t size = 0;
-  const SealSpec spec = PlanChaff(base, out.pool_, size);
+  // Consecutive decoys to one peer drawn from the same size share a wire size (one GSO
+  // send), like a run of real datagrams.
+  Output::Run& run = out.run_;
+  SealSpec spec;
+  if (run.valid && run.kind == Kind::kChaff && run.to == to && run.inner == base &&
+      run.length < kMaxRun) {
+    spec.kind = Kind::kChaff;
+    spec.prefix_len = run.prefix;
+    spec.padding = run.padding;
+    const size_t overhead = SealedSize(Kind::kChaff, 0, spec.prefix_len, 0);
+    spec.chaff_len = std::min(base > overhead ? base - overhead : 0, kMaxInner);
+    size = SealedSize(Kind::kChaff, spec.chaff_len, spec.prefix_len, spec.padding);
+    ++run.length;
+  } else {
+    spec = PlanChaff(base, out.pool_, size);
+    run = {true, Kind::kChaff, to, base, spec.prefix_len, spec.padding, 1};
+  }
   wg::Endpoint dest;
   uint16_t from_port;
   Route(to, hop, wall, dest, from_port);
   Seal(keys_, spec, {}, out.pool_, out.Add(dest, from_port, size));
-  BUMP(decoys_sent, 1);
-  BUMP(wire_bytes, size);
+  BUMP_TX(decoys_sent, 1);
+  out.pending_.wire += size;
 }
 
 // --- sending -------------------------------------------------------------------------------
@@ -211,6 +245,7 @@ void Disguise::Wrap(const wg::Endpoint& to, ByteSpan inner, TimePoint now, WallT
   out.run_.valid = false;
   WrapOne(to, inner, now, wall, out);
   out.run_.valid = false;
+  FlushPending(out);
 }
 
 void Disguise::WrapAll(const wg::Output& device_out, TimePoint now, WallTime wall, Output& out) {
@@ -219,6 +254,15 @@ void Disguise::WrapAll(const wg::Output& device_out, TimePoint now, WallTime wal
   for (size_t i = 0; i < device_out.datagram_count(); ++i)
     WrapOne(device_out.datagram_endpoint(i), device_out.datagram(i), now, wall, out);
   out.run_.valid = false;
+  FlushPending(out);
+}
+
+void Disguise::FlushPending(Output& out) {
+  Output::Pending& p = out.pending_;
+  if (p.sealed) BUMP_TX(sealed, p.sealed);
+  if (p.padding) BUMP_TX(padding_bytes, p.padding);
+  if (p.wire) BUMP_TX(wire_bytes, p.wire);
+  p = {};
 }
 
 void Disguise::WrapOne(const wg::Endpoint& to, ByteSpan inner, TimePoint now, WallTime wall,
@@ -227,19 +271,19 @@ void Disguise::WrapOne(const wg::Endpoint& to, ByteSpan inner, TimePoint now, Wa
   if (mode == PeerMode::kStock) {
     MutableByteSpan dst = out.Add(to, 0, inner.size());
     if (!inner.empty()) std::memcpy(dst.data(), inner.data(), inner.size());
-    BUMP(stock_sent, 1);
-    BUMP(wire_bytes, inner.size());
+    BUMP_TX(stock_sent, 1);
+    out.pending_.wire += inner.size();
     return;
   }
   if (inner.size() > kMaxInner - kMaxOverheadMessage) {  // cannot be framed: never from wg/pq
-    BUMP(oversize, 1);
+    BUMP_TX(oversize, 1);
     return;
   }
   const bool hop = hops_ && mode == PeerMode::kDisguised;
   size_t size = 0;
   const SealSpec spec = PlanReal(to, inner, wall, out, size);
-  BUMP(sealed, 1);
-  BUMP(padding_bytes, spec.padding);
+  ++out.pending_.sealed;
+  out.pending_.padding += spec.padding;
   if (o_.traffic_shaping) {
     Bytes sealed(size);
     Seal(keys_, spec, inner, out.pool_, sealed);
@@ -249,7 +293,7 @@ void Disguise::WrapOne(const wg::Endpoint& to, ByteSpan inner, TimePoint now, Wa
     uint16_t from_port;
     Route(to, hop, wall, dest, from_port);
     Seal(keys_, spec, inner, out.pool_, out.Add(dest, from_port, size));
-    BUMP(wire_bytes, size);
+    out.pending_.wire += size;
   }
   if (o_.decoy_traffic) AddDecoys(to, hop, now, wall, out);
 }
@@ -264,9 +308,9 @@ void Disguise::AddDecoys(const wg::Endpoint& to, bool hop, TimePoint now, WallTi
       Bytes chaff = SealChaff(size, out.pool_);
       std::lock_guard lock(sched_mu_);
       if (PacerFor(to, hop, now).pacer->Push(std::move(chaff), now)) {
-        BUMP(decoys_sent, 1);
+        BUMP_TX(decoys_sent, 1);
       } else {
-        BUMP(decoys_dropped, 1);
+        BUMP_TX(decoys_dropped, 1);
       }
     } else if (o_.decoy_max_delay > Duration::zero()) {
       const auto delay =
@@ -275,7 +319,7 @@ void Disguise::AddDecoys(const wg::Endpoint& to, bool hop, TimePoint now, WallTi
       if (delayed_.size() < kMaxDelayedDecoys) {
         delayed_.push({now + delay, to, hop, size});
       } else {
-        BUMP(decoys_dropped, 1);
+        BUMP_TX(decoys_dropped, 1);
       }
     } else {
       EmitChaff(to, hop, size, wall, out);
@@ -308,7 +352,7 @@ Disguise::PacerEntry& Disguise::PacerFor(const wg::Endpoint& to, bool hop, TimeP
 
 void Disguise::Shape(const wg::Endpoint& to, bool hop, Bytes sealed, TimePoint now) {
   std::lock_guard lock(sched_mu_);
-  if (!PacerFor(to, hop, now).pacer->Push(std::move(sealed), now)) BUMP(shaping_dropped, 1);
+  if (!PacerFor(to, hop, now).pacer->Push(std::move(sealed), now)) BUMP_TX(shaping_dropped, 1);
 }
 
 // --- timers --------------------------------------------------------------------------------
@@ -319,6 +363,7 @@ bool Disguise::needs_ticks() const {
 
 void Disguise::Tick(TimePoint now, WallTime wall, Output& out) {
   EnsureSeeded(out);
+  out.run_.valid = false;
   std::lock_guard lock(sched_mu_);
   while (!delayed_.empty() && delayed_.top().due <= now) {
     const DelayedDecoy d = delayed_.top();
@@ -335,8 +380,8 @@ void Disguise::Tick(TimePoint now, WallTime wall, Output& out) {
           Route(e.to, e.hop, wall, dest, from_port);
           MutableByteSpan dst = out.Add(dest, from_port, b.size());
           std::memcpy(dst.data(), b.data(), b.size());
-          if (cover) BUMP(cover_sent, 1);
-          BUMP(wire_bytes, b.size());
+          if (cover) BUMP_TX(cover_sent, 1);
+          out.pending_.wire += b.size();
         });
     if (e.pacer->NextDeadline() == TimePoint::max() && !e.pacer->active(now)) {
       it = pacers_.erase(it);
@@ -344,6 +389,7 @@ void Disguise::Tick(TimePoint now, WallTime wall, Output& out) {
       ++it;
     }
   }
+  FlushPending(out);
 }
 
 TimePoint Disguise::NextDeadline() const {
@@ -358,27 +404,27 @@ TimePoint Disguise::NextDeadline() const {
 Disguise::Unwrapped Disguise::UnwrapStock(const wg::Endpoint& from, MutableByteSpan d,
                                           TimePoint now) {
   if (!IsStockForm(d)) {
-    BUMP(drop_prefix, 1);
+    BUMP_RX(drop_prefix, 1);
     return {};
   }
   if (!policy_.AcceptsStockFrom(from)) {
-    BUMP(drop_stock, 1);
+    BUMP_RX(drop_stock, 1);
     return {};
   }
   policy_.HeardStock(from, now);
-  BUMP(stock_received, 1);
+  BUMP_RX(stock_received, 1);
   return {true, d};
 }
 
 bool Disguise::AdmitMessage(const Opened& o, TimePoint now, WallTime wall) {
   const int32_t skew = int32_t(UnixSeconds(wall) - o.time_s);
   if (std::abs(int64_t(skew)) > kMessageTimeWindow.count()) {
-    BUMP(drop_stale, 1);
+    BUMP_RX(drop_stale, 1);
     return false;
   }
   std::lock_guard lock(replay_mu_);
   if (!replay_.Admit(LoadLE64(o.tag.data()), now)) {
-    BUMP(drop_replay, 1);
+    BUMP_RX(drop_replay, 1);
     return false;
   }
   return true;
@@ -393,16 +439,16 @@ Disguise::Unwrapped Disguise::Unwrap(const wg::Endpoint& from, MutableByteSpan d
     case OpenError::kNone:
       break;
     case OpenError::kShort:
-      BUMP(drop_short, 1);
+      BUMP_RX(drop_short, 1);
       return {};
     case OpenError::kPrefix:
-      BUMP(drop_prefix, 1);
+      BUMP_RX(drop_prefix, 1);
       return {};
     case OpenError::kHeader:
-      BUMP(drop_header, 1);
+      BUMP_RX(drop_header, 1);
       return {};
     case OpenError::kTag:
-      BUMP(drop_tag, 1);
+      BUMP_RX(drop_tag, 1);
       return {};
   }
   bool from_hop_port = true;
@@ -412,11 +458,11 @@ Disguise::Unwrapped Disguise::Unwrap(const wg::Endpoint& from, MutableByteSpan d
   }
   policy_.HeardDisguised(from, from_hop_port, now);
   if (o.kind == Kind::kChaff) {
-    BUMP(chaff_received, 1);
+    BUMP_RX(chaff_received, 1);
     return {};
   }
   if (o.kind == Kind::kMessage && !AdmitMessage(o, now, wall)) return {};
-  BUMP(opened, 1);
+  BUMP_RX(opened, 1);
   return {true, o.inner};
 }
 
@@ -426,9 +472,12 @@ PortPlan Disguise::Ports(WallTime wall) const { return hops_ ? hops_->PlanAt(wal
 
 DisguiseCounters Disguise::counters() const {
   DisguiseCounters c;
-#define DLOG_OBFS_LOAD(name) c.name = c_->name.load(std::memory_order_relaxed);
-  DLOG_OBFS_COUNTERS(DLOG_OBFS_LOAD)
-#undef DLOG_OBFS_LOAD
+#define DLOG_OBFS_LOAD_TX(name) c.name = c_->tx.name.load(std::memory_order_relaxed);
+#define DLOG_OBFS_LOAD_RX(name) c.name = c_->rx.name.load(std::memory_order_relaxed);
+  DLOG_OBFS_TX_COUNTERS(DLOG_OBFS_LOAD_TX)
+  DLOG_OBFS_RX_COUNTERS(DLOG_OBFS_LOAD_RX)
+#undef DLOG_OBFS_LOAD_TX
+#undef DLOG_OBFS_LOAD_RX
   return c;
 }
 
@@ -436,7 +485,8 @@ std::string Disguise::FormatCounters() const {
   const DisguiseCounters c = counters();
   std::string s;
 #define DLOG_OBFS_FORMAT(name) s += #name " " + std::to_string(c.name) + "\n";
-  DLOG_OBFS_COUNTERS(DLOG_OBFS_FORMAT)
+  DLOG_OBFS_TX_COUNTERS(DLOG_OBFS_FORMAT)
+  DLOG_OBFS_RX_COUNTERS(DLOG_OBFS_FORMAT)
 #undef DLOG_OBFS_FORMAT
   return s;
 }

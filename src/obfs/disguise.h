@@ -28,8 +28,8 @@
 // THREAD MODEL
 //   Wrap, Unwrap, Tick, NextDeadline, Ports and counters may be called concurrently
 //   from any threads; each calling thread passes its own Output. Sealing and opening
-//   take no lock; the shaping/decoy scheduler, the replay filter and the hop-port cache
-//   each have a leaf mutex, taken alone.
+//   take no lock (hop ports are cached per thread); the shaping/decoy scheduler, the
+//   replay filter and the endpoint table each have a leaf mutex, taken alone.
 #pragma once
 
 #include <atomic>
@@ -75,12 +75,13 @@ class Output {
  private:
   friend class Disguise;
   // The prefix length and padding shared by a run of equal-size transport datagrams to
-  // one peer within one WrapAll, so they leave as one UDP GSO send (and arrive as one
-  // GRO buffer) like stock WireGuard's.
+  // one peer within one WrapAll (or of decoys of one size within one Tick), so they leave
+  // as one UDP GSO send (and arrive as one GRO buffer) like stock WireGuard's.
   struct Run {
     bool valid = false;
+    Kind kind = Kind::kTransport;
     wg::Endpoint to;
-    size_t inner = 0;
+    size_t inner = 0;  // the inner size (transport), or the size drawn (chaff)
     size_t prefix = 0;
     size_t padding = 0;
     size_t length = 0;  // datagrams so far; a run ends at kMaxRun (one GSO send's worth)
@@ -95,6 +96,10 @@ class Output {
   std::vector<Slot> slots_;
   size_t count_ = 0;
   Run run_;
+  // Send counters gathered during one call, added to the shared ones once at its end.
+  struct Pending {
+    uint64_t sealed = 0, padding = 0, wire = 0;
+  } pending_;
   RandomPool pool_;  // seeded by the Disguise on first use
 };
 
@@ -191,6 +196,7 @@ class Disguise {
   struct AtomicCounters;
 
   void EnsureSeeded(Output& out);
+  void FlushPending(Output& out);
   HopPorts HopPortsAt(WallTime wall) const;
   // Where a datagram to `to` goes: with hopping, from the current hop port, and (`hop`)
   // to it; a fixed-port peer keeps its own port.
@@ -220,11 +226,16 @@ class Disguise {
   mutable std::mutex rng_mu_;  // guards rng_ (seeding only)
   Rng& rng_;
 
-  mutable std::mutex hop_mu_;  // guards hop_cache_
-  mutable HopPorts hop_cache_;
+  // Tells this Disguise's per-thread hop caches from an earlier one's at the same address.
+  const uint64_t generation_ = NextGeneration();
+  static uint64_t NextGeneration() {
+    static std::atomic<uint64_t> n{0};
+    return ++n;
+  }
 
+  // Recorded only with decoys or shaping (their only readers).
+  alignas(64) std::atomic<uint64_t> size_index_{0};
   std::atomic<uint16_t> sizes_[kSizeHistory];
-  std::atomic<uint64_t> size_index_{0};
 
   mutable std::mutex sched_mu_;  // guards pacers_, delayed_, sched_pool_
   std::map<PacerKey, PacerEntry> pacers_;

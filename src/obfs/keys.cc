@@ -68,6 +68,7 @@ Result<std::string> ReadSecretFile(const std::string& path) {
 
 DisguiseKeys DeriveKeys(const ClusterSecret& secret) {
   DisguiseKeys k;
+  DeriveInto(secret, "dlog obfs v1 head", k.head.data(), k.head.size());
   DeriveInto(secret, "dlog obfs v1 mask", k.mask.data(), k.mask.size());
   DeriveInto(secret, "dlog obfs v1 tag", k.tag.data(), k.tag.size());
   DeriveInto(secret, "dlog obfs v1 hop", k.hop.data(), k.hop.size());

@@ -2,7 +2,8 @@
 //
 // Every member of a cluster holds the same 32-byte secret; from it each derives, with
 // HMAC-BLAKE2s under distinct labels,
-//   mask  32 bytes  ChaCha20 key of the header mask          ("dlog obfs v1 mask")
+//   head  16 bytes  SipHash-2-4 key of the mask's first 24 bytes ("dlog obfs v1 head")
+//   mask  32 bytes  ChaCha20 key of the rest of the mask     ("dlog obfs v1 mask")
 //   tag   16 bytes  SipHash-2-4 key of the datagram tag      ("dlog obfs v1 tag")
 //   hop   32 bytes  BLAKE2s key of the port-hop schedule     ("dlog obfs v1 hop")
 // so members agree on the disguise and the hop schedule without any other
@@ -24,6 +25,7 @@ namespace dlog::obfs {
 using ClusterSecret = Secret<32>;
 
 struct DisguiseKeys {
+  Secret<16> head;
   Secret<32> mask;
   Secret<16> tag;
   Secret<32> hop;

@@ -42,7 +42,9 @@ TEST(KeysTest, RefusesWrongLengthGarbageAndZero) {
 TEST(KeysTest, DerivedKeysAreDistinctAndDependOnTheSecret) {
   DisguiseKeys a = DeriveKeys(SecretOf(1)), a2 = DeriveKeys(SecretOf(1)),
                b = DeriveKeys(SecretOf(2));
-  EXPECT_TRUE(a.mask == a2.mask && a.tag == a2.tag && a.hop == a2.hop);
+  EXPECT_TRUE(a.mask == a2.mask && a.tag == a2.tag && a.hop == a2.hop && a.head == a2.head);
+  EXPECT_FALSE(a.head == b.head);
+  EXPECT_FALSE(a.head == a.tag);
   EXPECT_FALSE(a.mask == b.mask);
   EXPECT_FALSE(a.tag == b.tag);
   EXPECT_FALSE(a.hop == b.hop);
