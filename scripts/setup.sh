@@ -11,7 +11,7 @@ PACKAGES=(
   zlib1g-dev valgrind python3 libtomlplusplus-dev
   wireguard-go wireguard-tools iproute2 iputils-ping iperf3 tcpdump libndpi-bin tshark
   netcat-openbsd procps openssl nftables
-  liblwip-dev libqrencode-dev avahi-daemon avahi-utils dnsutils libcpp-httplib-dev
+  liblwip-dev libqrencode-dev avahi-daemon avahi-utils dnsutils libcpp-httplib-dev zbar-tools
 )
 
 if [ "${SKIP_APT:-0}" != 1 ]; then
