@@ -1,0 +1,226 @@
+#include "stack/userspace_stack.h"
+
+#include <cstring>
+#include <vector>
+
+#include "lwip/ip.h"
+#include "lwip/ip4_addr.h"
+#include "lwip/netif.h"
+#include "lwip/pbuf.h"
+#include "lwip/tcp.h"
+#include "lwip/tcpip.h"
+#include "stack/deadline.h"
+#include "stack/lwip_conn.h"
+#include "stack/lwip_core.h"
+#include "stack/lwip_listener.h"
+
+namespace dlog::stack {
+namespace {
+
+constexpr size_t kMaxPacket = 65535;
+std::atomic<bool> g_exists{false};  // one UserspaceStack per process (lwIP is global)
+
+}  // namespace
+
+struct UserspaceStack::Impl {
+  UserspaceConfig config;
+  Outbound outbound;
+  netif nif{};  // guarded by the core lock
+  std::atomic<uint64_t> packets_in{0}, packets_out{0}, dropped_invalid{0}, dropped_full{0};
+
+  // netif->output / output_ip6 (core lock held): one IP packet to the device.
+  static err_t Output(netif* nif, pbuf* p) {
+    auto* self = static_cast<Impl*>(nif->state);
+    thread_local std::vector<uint8_t> flat;
+    ByteSpan packet;
+    if (p->len == p->tot_len) {
+      packet = {static_cast<const uint8_t*>(p->payload), p->len};
+    } else {
+      flat.resize(p->tot_len);
+      pbuf_copy_partial(p, flat.data(), p->tot_len, 0);
+      packet = flat;
+    }
+    self->packets_out.fetch_add(1, std::memory_order_relaxed);
+    self->outbound(packet);
+    return ERR_OK;
+  }
+  static err_t Output4(netif* nif, pbuf* p, const ip4_addr_t*) { return Output(nif, p); }
+  static err_t Output6(netif* nif, pbuf* p, const ip6_addr_t*) { return Output(nif, p); }
+
+  static err_t Init(netif* nif) {
+    auto* self = static_cast<Impl*>(nif->state);
+    nif->name[0] = 'w';
+    nif->name[1] = 'g';
+    nif->mtu = u16_t(self->config.mtu);
+    nif->output = Output4;
+    nif->output_ip6 = Output6;
+    nif->flags = 0;  // point-to-point: no ARP, no Ethernet, no IGMP/MLD
+    return ERR_OK;
+  }
+
+  Status AddNetif() {
+    ip4_addr_t addr, mask, gw;
+    std::memcpy(&addr.addr, config.address.ip.bytes.data(), 4);
+    mask.addr = config.address.prefix_len == 0
+                    ? 0
+                    : lwip_htonl(~uint32_t(0) << (32 - config.address.prefix_len));
+    gw.addr = 0;
+    CoreLock core;
+    if (netif_add(&nif, &addr, &mask, &gw, this, Init, tcpip_input) == nullptr)
+      return Status::Error("lwIP: netif_add failed");
+    if (config.address6) {
+      ip6_addr_t a6;
+      std::memcpy(a6.addr, config.address6->ip.bytes.data(), 16);
+      ip6_addr_clear_zone(&a6);
+      s8_t index = -1;
+      if (netif_add_ip6_address(&nif, &a6, &index) != ERR_OK) {
+        netif_remove(&nif);
+        return Status::Error("lwIP: cannot add " + config.address6->ToString());
+      }
+      netif_ip6_addr_set_state(&nif, index, IP6_ADDR_PREFERRED);  // no DAD over a tunnel
+    }
+    netif_set_ip6_autoconfig_enabled(&nif, 0);
+    nif.rs_count = 0;  // no router solicitations into the tunnel
+    netif_set_default(&nif);
+    netif_set_link_up(&nif);
+    netif_set_up(&nif);
+    return Status::Ok();
+  }
+};
+
+Result<std::unique_ptr<UserspaceStack>> UserspaceStack::Create(const UserspaceConfig& config,
+                                                               Outbound outbound) {
+  if (config.address.ip.v6 || config.address.prefix_len > 32)
+    return Status::Error("userspace stack: address must be IPv4 with a prefix (10.0.0.3/24), got " +
+                         config.address.ToString());
+  if (config.address6 && (!config.address6->ip.v6 || config.address6->prefix_len > 128))
+    return Status::Error("userspace stack: address6 must be IPv6 (fd00::3/64)");
+  if (config.mtu < 1280 || config.mtu > kMaxPacket)
+    return Status::Error("userspace stack: mtu must be 1280..65535");
+  if (!outbound) return Status::Error("userspace stack: no outbound callback");
+  if (g_exists.exchange(true))
+    return Status::Error("userspace stack: one per process (lwIP's state is global)");
+  EnsureLwipStarted();
+  auto impl = std::make_unique<Impl>();
+  impl->config = config;
+  impl->outbound = std::move(outbound);
+  if (Status s = impl->AddNetif(); !s) {
+    g_exists = false;
+    return s;
+  }
+  return std::unique_ptr<UserspaceStack>(new UserspaceStack(std::move(impl)));
+}
+
+UserspaceStack::UserspaceStack(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+UserspaceStack::~UserspaceStack() {
+  {
+    CoreLock core;
+    netif_set_down(&impl_->nif);
+    netif_remove(&impl_->nif);  // no Output after this
+  }
+  g_exists = false;
+}
+
+void UserspaceStack::InjectInbound(ByteSpan packet) {
+  uint8_t version = packet.empty() ? 0 : packet[0] >> 4;
+  if (packet.size() > kMaxPacket || (version != 4 && version != 6)) {
+    impl_->dropped_invalid.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  pbuf* p = pbuf_alloc(PBUF_RAW, u16_t(packet.size()), PBUF_RAM);
+  if (p == nullptr) {
+    impl_->dropped_full.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  std::memcpy(p->payload, packet.data(), packet.size());
+  // tcpip_input posts to the tcpip thread's bounded mailbox (sys_mbox_trypost).
+  if (impl_->nif.input(p, &impl_->nif) != ERR_OK) {
+    pbuf_free(p);
+    impl_->dropped_full.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  impl_->packets_in.fetch_add(1, std::memory_order_relaxed);
+}
+
+UserspaceCounters UserspaceStack::counters() const {
+  return {impl_->packets_in.load(), impl_->packets_out.load(), impl_->dropped_invalid.load(),
+          impl_->dropped_full.load()};
+}
+
+IpAddress UserspaceStack::address() const { return impl_->config.address.ip; }
+
+Result<std::unique_ptr<Listener>> UserspaceStack::Listen(uint16_t port) {
+  CoreLock core;
+  tcp_pcb* pcb = tcp_new_ip_type(IPADDR_TYPE_ANY);
+  if (pcb == nullptr) return Status::Error("lwIP: out of memory");
+  // Bound to any address of our only interface: the IPv4 and the IPv6 overlay address.
+  if (tcp_bind(pcb, IP_ANY_TYPE, port) != ERR_OK) {
+    tcp_abort(pcb);
+    return Status::Error("listen on port " + std::to_string(port) + ": address in use");
+  }
+  tcp_pcb* listening = tcp_listen_with_backlog(pcb, u8_t(kAcceptBacklog));
+  if (listening == nullptr) {
+    tcp_abort(pcb);
+    return Status::Error("lwIP: listen failed (out of memory)");
+  }
+  return std::unique_ptr<Listener>(new LwipListener(listening, listening->local_port));
+}
+
+Result<std::unique_ptr<Stream>> UserspaceStack::Connect(const SocketAddress& remote,
+                                                        Timeout timeout) {
+  if (remote.ip.v6 && !impl_->config.address6)
+    return Status::Error("connect to " + remote.ToString() + ": no IPv6 overlay address");
+  auto conn = std::make_unique<LwipConn>();
+  {
+    CoreLock core;
+    tcp_pcb* pcb = tcp_new_ip_type(remote.ip.v6 ? IPADDR_TYPE_V6 : IPADDR_TYPE_V4);
+    if (pcb == nullptr) return Status::Error("lwIP: out of memory");
+    ip_addr_t local_ip, remote_ip;
+    ToLwipAddr(remote.ip.v6 ? impl_->config.address6->ip : impl_->config.address.ip, &local_ip);
+    ToLwipAddr(remote.ip, &remote_ip);
+    if (tcp_bind(pcb, &local_ip, 0) != ERR_OK) {
+      tcp_abort(pcb);
+      return Status::Error("connect to " + remote.ToString() + ": no free local port");
+    }
+    conn->Attach(pcb);
+    conn->remote = remote;
+    err_t err = tcp_connect(pcb, &remote_ip, remote.port, [](void* arg, tcp_pcb*, err_t) {
+      auto* c = static_cast<LwipConn*>(arg);
+      std::lock_guard lock(c->mu);
+      c->connected = true;
+      c->cv.notify_all();
+      return err_t(ERR_OK);
+    });
+    conn->local = {FromLwipAddr(&pcb->local_ip), pcb->local_port};
+    if (err != ERR_OK) {
+      conn->pcb = nullptr;
+      tcp_arg(pcb, nullptr);
+      tcp_err(pcb, nullptr);
+      tcp_abort(pcb);
+      return Status::Error("connect to " + remote.ToString() + ": no route (lwIP error " +
+                           std::to_string(int(err)) + ")");
+    }
+  }
+  Deadline deadline(timeout);
+  std::string error;
+  {
+    std::unique_lock lock(conn->mu);
+    auto ready = [&] { return conn->connected || !conn->error.empty(); };
+    bool ok = deadline.forever() ? (conn->cv.wait(lock, ready), true)
+                                 : conn->cv.wait_until(lock, deadline.at(), ready);
+    if (!ok)
+      error = std::string(kTimedOut);
+    else if (!conn->connected)
+      error =
+          (conn->error == "connection reset" ? "connection refused: connect to " : "connect to ") +
+          remote.ToString() + ": " + conn->error;
+  }
+  if (!error.empty()) {
+    conn->Close(/*abort=*/true);
+    return Status::Error(error);
+  }
+  return std::unique_ptr<Stream>(new LwipStream(std::move(conn)));
+}
+
+}  // namespace dlog::stack
