@@ -10,22 +10,8 @@ DUR=${DUR:-20}
 EPOCH=${EPOCH:-5}
 DLOG_KEYGEN=${DLOG_KEYGEN:-$BUILD_DIR/src/programs/dlog-keygen}
 need_tools
-keypair a; keypair b
-"$DLOG_KEYGEN" genpq "$WORK/pq-a.key" >"$WORK/pq-a.pub"
-"$DLOG_KEYGEN" genpq "$WORK/pq-b.key" >"$WORK/pq-b.pub"
-for side in a b; do
-  other=b; addr=192.168.241.2:51821
-  [ $side = b ] && other=a addr=192.168.241.1:51820
-  cat >"$WORK/pq-$side.conf" <<CONF
-secret_key = $WORK/pq-$side.key
-algorithm = kyber1024
-rekey_interval = ${EPOCH}s
-[peer]
-public_key = $WORK/pq-$other.pub
-wireguard_public_key = $(cat "$WORK/$other.pub")
-endpoint = $addr
-CONF
-done
+pq_keys
+pq_conf a 192.168.241.2:51821 ${EPOCH}s; pq_conf b 192.168.241.1:51820 ${EPOCH}s
 
 declare -A RES
 run_mode() {  # run_mode plain|pq

@@ -65,8 +65,16 @@ start_wg() {
   ip netns exec "$ns" env WG_PROCESS_FOREGROUND=1 LOG_LEVEL=error "$bin" "$ifname" \
     >"$WORK/$ifname.log" 2>&1 &
   PIDS+=($!)
-  for _ in $(seq 100); do
-    ip netns exec "$ns" wg show "$ifname" >/dev/null 2>&1 && return 0
+  local pid=$! sock=/var/run/wireguard/$ifname.sock
+  # Only ask `wg` once the socket listens: `wg` unlinks a socket that refuses its
+  # connection, and a socket between the daemon's bind() and listen() does, so polling
+  # with `wg show` alone could delete it under the starting daemon ("Failed to start:
+  # lstat ...sock: No such file"). Listening unix sockets are listed per namespace.
+  for _ in $(seq 200); do
+    kill -0 "$pid" 2>/dev/null || break
+    if ip netns exec "$ns" ss -xlH 2>/dev/null | grep -qF " $sock "; then
+      ip netns exec "$ns" wg show "$ifname" >/dev/null 2>&1 && return 0
+    fi
     sleep 0.05
   done
   cat "$WORK/$ifname.log" >&2
@@ -111,4 +119,50 @@ transfer_bytes() {
 # latest_handshake NS IFNAME: unix seconds of the peer's latest handshake (0 = none).
 latest_handshake() {
   ip netns exec "$1" wg show "$2" latest-handshakes | awk '{print $2}'
+}
+
+# paced_start NS_SRV ADDR NS_CLI SECONDS: a TCP transfer paced to last SECONDS
+# (paced.py) from NS_CLI to a tcpxfer.py server in NS_SRV, in the background;
+# paced_check waits for it and compares both ends' byte count and SHA-256.
+paced_start() {
+  local nss=$1 addr=$2 nsc=$3 seconds=$4
+  ip netns exec "$nss" timeout $((seconds + 40)) python3 "$HERE/tcpxfer.py" serve "$addr" 5201 \
+    >"$WORK/paced-srv.out" 2>"$WORK/paced-srv.err" &
+  PACED_SRV=$!; PIDS+=("$PACED_SRV")
+  for _ in $(seq 200); do grep -q listening "$WORK/paced-srv.err" 2>/dev/null && break; sleep 0.05; done
+  ip netns exec "$nsc" timeout $((seconds + 40)) python3 "$HERE/paced.py" "$addr" 5201 "$seconds" \
+    >"$WORK/paced-cli.out" &
+  PACED_CLI=$!; PIDS+=("$PACED_CLI")
+}
+paced_check() {
+  wait "$PACED_CLI" || fail "paced TCP client failed (connection reset?)"
+  wait "$PACED_SRV" || fail "paced TCP server failed"
+  local sent got
+  sent=$(cat "$WORK/paced-cli.out"); got=$(cat "$WORK/paced-srv.out")
+  [ "$sent" = "$got" ] || fail "paced transfer mismatch: sent '$sent' received '$got'"
+  log "  paced TCP transfer ok: $sent"
+}
+
+# pq_keys: WireGuard key pairs a and b ($WORK/{a,b}.{key,pub}) and ML-KEM key pairs
+# ($WORK/pq-{a,b}.{key,pub}) made by dlog-keygen.
+pq_keys() {
+  local keygen=${DLOG_KEYGEN:-$BUILD_DIR/src/programs/dlog-keygen} side
+  keypair a; keypair b
+  for side in a b; do "$keygen" genpq "$WORK/pq-$side.key" >"$WORK/pq-$side.pub"; done
+}
+
+# pq_conf SIDE OTHER_ENDPOINT REKEY: $WORK/pq-SIDE.conf (dlog-pq's format, read by
+# dlog-wg's DLOG_WG_PQ_CONFIG) naming the other side's keys and WireGuard endpoint.
+pq_conf() {
+  local me=$1 endpoint=$2 rekey=$3 other=b
+  [ "$me" = b ] && other=a
+  cat >"$WORK/pq-$me.conf" <<CONF
+secret_key = $WORK/pq-$me.key
+algorithm = kyber1024
+rekey_interval = $rekey
+[peer]
+public_key = $WORK/pq-$other.pub
+wireguard_public_key = $(cat "$WORK/$other.pub")
+endpoint = $endpoint
+CONF
 }

@@ -9,22 +9,8 @@ need_tools
 command -v nft >/dev/null || fail "missing nft (nftables)"
 DLOG_KEYGEN=${DLOG_KEYGEN:-$BUILD_DIR/src/programs/dlog-keygen}
 A=dlta$TAG B=dltb$TAG IA=wga$TAG IB=wgb$TAG
-keypair a; keypair b
-"$DLOG_KEYGEN" genpq "$WORK/pq-a.key" >"$WORK/pq-a.pub"
-"$DLOG_KEYGEN" genpq "$WORK/pq-b.key" >"$WORK/pq-b.pub"
-for side in a b; do
-  other=b; addr=192.168.241.2:51821
-  [ $side = b ] && other=a addr=192.168.241.1:51820
-  cat >"$WORK/pq-$side.conf" <<CONF
-secret_key = $WORK/pq-$side.key
-algorithm = kyber1024
-rekey_interval = 30s
-[peer]
-public_key = $WORK/pq-$other.pub
-wireguard_public_key = $(cat "$WORK/$other.pub")
-endpoint = $addr
-CONF
-done
+pq_keys
+pq_conf a 192.168.241.2:51821 30s; pq_conf b 192.168.241.1:51820 30s
 make_ns "$A"; make_ns "$B"
 veth_pair "$A" va "$B" vb
 ip -n "$A" addr add 192.168.241.1/24 dev va; ip -n "$B" addr add 192.168.241.2/24 dev vb

@@ -15,8 +15,7 @@
 source "$(dirname "$0")/lib.sh"
 need_tools
 DLOG_KEYGEN=${DLOG_KEYGEN:-$BUILD_DIR/src/programs/dlog-keygen}
-DLOG_PQ=${DLOG_PQ:-$BUILD_DIR/src/programs/dlog-pq}
-[ -x "$DLOG_KEYGEN" ] || [ -x "$DLOG_PQ" ] || fail "missing dlog-keygen and dlog-pq (build first)"
+[ -x "$DLOG_KEYGEN" ] || fail "missing $DLOG_KEYGEN (build first)"
 
 EPOCH=5
 A=dlta$TAG B=dltb$TAG IA=wga$TAG IB=wgb$TAG
@@ -35,22 +34,6 @@ same_psk() {
     sleep 0.2
   done
   return 1
-}
-
-# pq_config SIDE: $WORK/pq-SIDE.conf naming the other side's keys and WireGuard port.
-pq_config() {
-  local me=$1 other other_addr
-  if [ "$me" = a ]; then other=b other_addr=$ADDR_B:51821
-  else other=a other_addr=$ADDR_A:51820; fi
-  cat >"$WORK/pq-$me.conf" <<EOF
-secret_key = $WORK/pq-$me.key
-algorithm = kyber1024
-rekey_interval = ${EPOCH}s
-[peer]
-public_key = $WORK/pq-$other.pub
-wireguard_public_key = $(cat "$WORK/$other.pub")
-endpoint = $other_addr
-EOF
 }
 
 # start_side SIDE PQ(0|1): dlog-wg in the side's namespace (with DLOG_WG_PQ_CONFIG
@@ -99,15 +82,8 @@ stop_side() {
   fail "$ifname still exists after dlog-wg exited"
 }
 
-keypair a; keypair b
-if [ -x "$DLOG_KEYGEN" ]; then
-  "$DLOG_KEYGEN" genpq "$WORK/pq-a.key" >"$WORK/pq-a.pub"
-  "$DLOG_KEYGEN" genpq "$WORK/pq-b.key" >"$WORK/pq-b.pub"
-else
-  "$DLOG_PQ" genkey "$WORK/pq-a.key" "$WORK/pq-a.pub"
-  "$DLOG_PQ" genkey "$WORK/pq-b.key" "$WORK/pq-b.pub"
-fi
-pq_config a; pq_config b
+pq_keys
+pq_conf a "$ADDR_B:51821" ${EPOCH}s; pq_conf b "$ADDR_A:51820" ${EPOCH}s
 EXTRA_ENV=()
 
 make_ns "$A"; make_ns "$B"
@@ -131,25 +107,7 @@ same_psk >/dev/null || fail "PSKs differ after a wg set preshared-key"
 ip netns exec "$A" ping -c 3 -i 0.2 -W 3 10.99.0.2 >/dev/null || fail "ping through the tunnel"
 
 # A TCP transfer paced to last ~22 s (four epochs and more).
-cat >"$WORK/paced.py" <<'EOF'
-import hashlib, random, socket, sys, time
-addr, port, seconds = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
-rng, h, n = random.Random(7), hashlib.sha256(), 0
-with socket.create_connection((addr, port), timeout=30) as s:
-    end = time.time() + seconds
-    while time.time() < end:
-        b = rng.randbytes(32768)
-        s.sendall(b); h.update(b); n += len(b)
-        time.sleep(0.01)
-    s.shutdown(socket.SHUT_WR); s.recv(1)
-print(n, h.hexdigest(), flush=True)
-EOF
-ip netns exec "$B" timeout 60 python3 "$HERE/tcpxfer.py" serve 10.99.0.2 5201 \
-  >"$WORK/srv.out" 2>"$WORK/srv.err" &
-SRV=$!; PIDS+=("$SRV")
-for _ in $(seq 50); do grep -q listening "$WORK/srv.err" 2>/dev/null && break; sleep 0.05; done
-ip netns exec "$A" timeout 60 python3 "$WORK/paced.py" 10.99.0.2 5201 22 >"$WORK/cli.out" &
-CLI=$!; PIDS+=("$CLI")
+paced_start "$B" 10.99.0.2 "$A" 22
 
 declare -A seen=()
 changes=0 prev=$k
@@ -160,11 +118,7 @@ for i in $(seq 22); do
   [ "$k" != "$prev" ] && changes=$((changes + 1))
   prev=$k
 done
-wait "$CLI" || fail "paced TCP client failed (connection reset?)"
-wait "$SRV" || fail "TCP server failed"
-[ "$(cat "$WORK/cli.out")" = "$(cat "$WORK/srv.out")" ] ||
-  fail "transfer mismatch: sent '$(cat "$WORK/cli.out")' received '$(cat "$WORK/srv.out")'"
-log "  paced TCP transfer ok across epochs: $(cat "$WORK/cli.out")"
+paced_check
 log "  PSK changed $changes times in 22 s, ${#seen[@]} distinct values, equal on both sides"
 [ "$changes" -ge 3 ] || fail "PSK changed only $changes times in 22 s (epoch ${EPOCH}s)"
 [ "$changes" -le 6 ] || fail "PSK changed $changes times in 22 s: more than once per epoch"

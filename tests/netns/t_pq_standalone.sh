@@ -85,25 +85,7 @@ log "  first PSK agreed"
 ip netns exec "$A" ping -c 3 -i 0.2 -W 3 10.99.0.2 >/dev/null || fail "ping through the tunnel"
 
 # A TCP transfer paced to last ~25 s (five epochs), and a ping alongside it.
-cat >"$WORK/paced.py" <<'EOF'
-import hashlib, random, socket, sys, time
-addr, port, seconds = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
-rng, h, n = random.Random(7), hashlib.sha256(), 0
-with socket.create_connection((addr, port), timeout=30) as s:
-    end = time.time() + seconds
-    while time.time() < end:
-        b = rng.randbytes(32768)
-        s.sendall(b); h.update(b); n += len(b)
-        time.sleep(0.01)
-    s.shutdown(socket.SHUT_WR); s.recv(1)
-print(n, h.hexdigest(), flush=True)
-EOF
-ip netns exec "$B" timeout 60 python3 "$HERE/tcpxfer.py" serve 10.99.0.2 5201 \
-  >"$WORK/srv.out" 2>"$WORK/srv.err" &
-SRV=$!; PIDS+=("$SRV")
-for _ in $(seq 50); do grep -q listening "$WORK/srv.err" 2>/dev/null && break; sleep 0.05; done
-ip netns exec "$A" timeout 60 python3 "$WORK/paced.py" 10.99.0.2 5201 25 >"$WORK/cli.out" &
-CLI=$!; PIDS+=("$CLI")
+paced_start "$B" 10.99.0.2 "$A" 25
 ip netns exec "$A" ping -i 0.5 -c 50 -W 2 10.99.0.2 >"$WORK/ping.out" 2>&1 &
 PING=$!; PIDS+=("$PING")
 
@@ -116,11 +98,7 @@ for i in $(seq 26); do
   [ "$k" != "$prev" ] && changes=$((changes + 1))
   prev=$k
 done
-wait "$CLI" || fail "paced TCP client failed (connection reset?)"
-wait "$SRV" || fail "TCP server failed"
-[ "$(cat "$WORK/cli.out")" = "$(cat "$WORK/srv.out")" ] ||
-  fail "transfer mismatch: sent '$(cat "$WORK/cli.out")' received '$(cat "$WORK/srv.out")'"
-log "  paced TCP transfer ok across epochs: $(cat "$WORK/cli.out")"
+paced_check
 wait "$PING" || true
 loss=$(grep -o '[0-9.]*% packet loss' "$WORK/ping.out" | cut -d% -f1)
 log "  ping loss ${loss}% over 25 s"
