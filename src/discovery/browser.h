@@ -35,17 +35,18 @@ inline constexpr size_t kMaxHosts = 256;
 inline constexpr size_t kMaxAddressesPerHost = 16;
 inline constexpr size_t kMaxTxtStrings = 64;
 inline constexpr size_t kMaxKnownAnswers = 32;  // per query
+inline constexpr int kMaxAsks = 3;              // follow-up queries per missing record set
 
 struct BrowserConfig {
-  bool ipv4 = true;  // query on 224.0.0.251
-  bool ipv6 = false; // query on ff02::fb
-  DnsName service;   // default: _dlog._udp.local
+  bool ipv4 = true;   // query on 224.0.0.251
+  bool ipv6 = false;  // query on ff02::fb
+  DnsName service;    // default: _dlog._udp.local
 };
 
 struct BrowserStats {
   uint64_t received = 0;
-  uint64_t malformed = 0;   // did not decode
-  uint64_t records = 0;     // records that concerned us
+  uint64_t malformed = 0;     // did not decode
+  uint64_t records = 0;       // records that concerned us
   uint64_t dropped_full = 0;  // not stored: a table was full
   uint64_t queries_sent = 0;
   uint64_t expired = 0;
@@ -86,18 +87,21 @@ class Browser {
     std::optional<Expiring> txt_life;
     std::vector<std::string> txt;
     std::optional<TimePoint> last_asked;
+    int asks = 0;  // follow-up queries since the record set last changed; <= kMaxAsks
     std::optional<Candidate> reported;
   };
   struct Host {
-    std::map<IpAddress, Expiring> addresses;
+    DnsName name;
+    std::map<IpAddress, Expiring> addresses;  // <= kMaxAddressesPerHost
     std::optional<TimePoint> last_asked;
+    int asks = 0;
   };
 
-  void Absorb(TimePoint now, const ResourceRecord& rr);
   void AbsorbPtr(TimePoint now, const ResourceRecord& rr);
-  void AbsorbSrv(TimePoint now, Instance& inst, const ResourceRecord& rr);
-  void AbsorbTxt(TimePoint now, Instance& inst, const ResourceRecord& rr);
-  void AbsorbAddress(TimePoint now, const ResourceRecord& rr);
+  void AbsorbInstanceRecord(TimePoint now, const ResourceRecord& rr);
+  void AbsorbAddress(TimePoint now, const Inbound& in, const ResourceRecord& rr);
+  bool HostReferenced(const std::string& key) const;
+  bool Stale(TimePoint now, const Expiring& e) const;
   void Expire(TimePoint now);
   void SendBrowseQuery(TimePoint now);
   void AskForMissing(TimePoint now);
@@ -110,6 +114,7 @@ class Browser {
   Rng* rng_;
   bool started_ = false;
   TimePoint next_query_{};
+  TimePoint last_now_{};  // latest `now` seen; NextDeadline only looks past it
   Duration interval_{};
   std::map<std::string, Instance> instances_;  // by lower-cased label; <= kMaxInstances
   std::map<std::string, Host> hosts_;          // by DnsName::Key(); <= kMaxHosts

@@ -15,8 +15,8 @@ enum class CandidateSource { kMdns, kDns, kStatic };
 
 struct Candidate {
   CandidateSource source = CandidateSource::kMdns;
-  std::string instance;  // mDNS: the instance label; seeds: the seed text
-  std::string host;      // mDNS: SRV target ("node-a.local"); seeds: the DNS name or ""
+  std::string instance;              // mDNS: the instance label; seeds: the seed text
+  std::string host;                  // mDNS: SRV target ("node-a.local"); seeds: the DNS name or ""
   std::vector<IpAddress> addresses;  // sorted, no duplicates
   uint16_t port = 0;                 // the WireGuard UDP port
   TxtMap txt;                        // mDNS only; keys lower-cased

@@ -50,9 +50,9 @@ inline constexpr uint16_t kClassAny = 255;
 inline constexpr uint16_t kTopBit = 0x8000;  // QU (questions) / cache-flush (records)
 
 namespace dnsflag {
-inline constexpr uint16_t kResponse = 0x8000;  // QR
+inline constexpr uint16_t kResponse = 0x8000;       // QR
 inline constexpr uint16_t kAuthoritative = 0x0400;  // AA
-inline constexpr uint16_t kTruncated = 0x0200;  // TC
+inline constexpr uint16_t kTruncated = 0x0200;      // TC
 inline constexpr uint16_t kOpcodeMask = 0x7800;
 inline constexpr uint16_t kRcodeMask = 0x000f;
 }  // namespace dnsflag

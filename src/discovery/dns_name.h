@@ -13,8 +13,8 @@
 
 namespace dlog::discovery {
 
-inline constexpr size_t kMaxLabelBytes = 63;   // RFC 1035 §2.3.4
-inline constexpr size_t kMaxNameBytes = 255;   // wire form, length octets included
+inline constexpr size_t kMaxLabelBytes = 63;  // RFC 1035 §2.3.4
+inline constexpr size_t kMaxNameBytes = 255;  // wire form, length octets included
 
 class DnsName {
  public:

@@ -15,7 +15,7 @@ inline const IpAddress kMdnsGroupV4 = IpAddress::V4(224, 0, 0, 251);
 inline const IpAddress kMdnsGroupV6{
     .v6 = true, .bytes = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xfb}};
 
-inline constexpr const char* kServiceType = "_dlog._udp";           // RFC 6763 §7
+inline constexpr const char* kServiceType = "_dlog._udp";                   // RFC 6763 §7
 inline constexpr const char* kServicesMetaType = "_services._dns-sd._udp";  // RFC 6763 §9
 
 // RFC 6762 §10: host records (A/AAAA, and SRV which names the host) 120 s, others 4500 s.

@@ -60,12 +60,12 @@ struct ServiceConfig {
 
 struct ResponderStats {
   uint64_t received = 0;
-  uint64_t malformed = 0;      // did not decode
-  uint64_t queries = 0;        // queries that asked for at least one of our records
-  uint64_t legacy_queries = 0; // from a port other than 5353
-  uint64_t suppressed = 0;     // answers left out by known-answer suppression
-  uint64_t conflicts = 0;      // renames
-  uint64_t sent = 0;           // datagrams produced
+  uint64_t malformed = 0;       // did not decode
+  uint64_t queries = 0;         // queries that asked for at least one of our records
+  uint64_t legacy_queries = 0;  // from a port other than 5353
+  uint64_t suppressed = 0;      // answers left out by known-answer suppression
+  uint64_t conflicts = 0;       // renames
+  uint64_t sent = 0;            // datagrams produced
 };
 
 class Responder {
@@ -136,9 +136,9 @@ class Responder {
   int step_ = 0;  // probes or announcements sent in the current phase
   int renames_ = 0;
   std::optional<TimePoint> phase_due_;
-  std::vector<PendingAnswer> pending_;  // at most kMaxPendingAnswers
+  std::vector<PendingAnswer> pending_;                    // at most kMaxPendingAnswers
   std::vector<std::optional<TimePoint>> last_multicast_;  // per Records() index
-  std::vector<Datagram> out_;  // at most kMaxOutgoing
+  std::vector<Datagram> out_;                             // at most kMaxOutgoing
   ResponderStats stats_;
 };
 

@@ -22,6 +22,7 @@
 #include "base/bytes.h"
 #include "base/result.h"
 #include "discovery/candidate.h"
+#include "discovery/dns_name.h"
 #include "discovery/ip_address.h"
 
 namespace dlog::discovery {
@@ -31,10 +32,11 @@ inline constexpr size_t kMaxSrvTargets = 32;       // per SRV seed
 
 struct Seed {
   enum Kind { kAddress, kHost, kDns, kSrv } kind = kAddress;
-  std::string text;  // as given
-  std::string name;  // kHost, kDns, kSrv
-  IpAddress address; // kAddress
-  uint16_t port = 0; // kAddress, kHost, kDns (default_port if not given); kSrv: 0
+  std::string text;   // as given
+  std::string name;   // kHost, kDns, kSrv
+  DnsName name_dns;   // `name` parsed
+  IpAddress address;  // kAddress
+  uint16_t port = 0;  // kAddress, kHost, kDns (default_port if not given); kSrv: 0
 };
 
 // Fails with a message that names the accepted forms.
