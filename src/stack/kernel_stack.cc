@@ -6,6 +6,8 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -221,6 +223,59 @@ Result<std::unique_ptr<Stream>> KernelStack::Connect(const SocketAddress& remote
   getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &err_len);
   if (err != 0) return fail("connect to", err);
   return std::unique_ptr<Stream>(new KernelStream(fd));
+}
+
+namespace {
+
+Result<sockaddr_un> UnixAddress(const std::string& path) {
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  if (path.empty() || path.size() >= sizeof a.sun_path) {
+    return Status::Error("socket path \"" + path + "\" is empty or longer than " +
+                         std::to_string(sizeof a.sun_path - 1) + " bytes");
+  }
+  std::memcpy(a.sun_path, path.data(), path.size());
+  return a;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Stream>> ConnectUnix(const std::string& path, Timeout timeout) {
+  auto a = UnixAddress(path);
+  if (!a.ok()) return a.status();
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) return Errno("socket", errno);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&a.value()), sizeof(sockaddr_un)) != 0 &&
+      errno != EINPROGRESS && errno != EAGAIN) {
+    int err = errno;
+    close(fd);
+    std::string prefix = err == ECONNREFUSED ? "connection refused: " : "";
+    return Status::Error(prefix + "connect to " + path + ": " + std::strerror(err));
+  }
+  if (Status s = WaitFor(fd, POLLOUT, Deadline(timeout)); !s) {
+    close(fd);
+    return s;
+  }
+  return std::unique_ptr<Stream>(new KernelStream(fd));
+}
+
+Result<std::unique_ptr<Listener>> ListenUnix(const std::string& path) {
+  auto a = UnixAddress(path);
+  if (!a.ok()) return a.status();
+  if (ConnectUnix(path, Timeout{200}).ok()) {
+    return Status::Error(path + ": another process is listening there");
+  }
+  unlink(path.c_str());  // stale, from a process that died
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) return Errno("socket", errno);
+  // Bound but not yet listening, the socket refuses connections; it turns 0600 first.
+  if (bind(fd, reinterpret_cast<sockaddr*>(&a.value()), sizeof(sockaddr_un)) != 0 ||
+      chmod(path.c_str(), 0600) != 0 || listen(fd, kAcceptBacklog) != 0) {
+    int err = errno;
+    close(fd);
+    return Errno("listen on " + path, err);
+  }
+  return std::unique_ptr<Listener>(new KernelListener(fd, 0));
 }
 
 }  // namespace dlog::stack

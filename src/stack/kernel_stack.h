@@ -12,6 +12,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include "stack/stack.h"
 
@@ -29,5 +30,12 @@ class KernelStack final : public Stack {
  private:
   IpAddress address_;
 };
+
+// A Unix-domain stream socket at `path` (the node's admin socket in its data
+// directory): created 0600 before it listens, so only the owner connects. A stale
+// socket file left by a process that died is replaced; a live one is an error.
+// Accepted streams report 0.0.0.0:0 as their peer.
+Result<std::unique_ptr<Listener>> ListenUnix(const std::string& path);
+Result<std::unique_ptr<Stream>> ConnectUnix(const std::string& path, Timeout timeout);
 
 }  // namespace dlog::stack

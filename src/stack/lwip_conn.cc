@@ -4,9 +4,13 @@
 #include <cstring>
 #include <vector>
 
+// Debian's lwipopts.h declares sys_lock_tcpip_core & co. outside lwIP's own
+// extern "C" blocks.
+extern "C" {
 #include "lwip/ip_addr.h"
 #include "lwip/pbuf.h"
 #include "lwip/tcp.h"
+}
 #include "stack/deadline.h"
 #include "stack/lwip_core.h"
 

@@ -3,7 +3,11 @@
 #include <future>
 #include <mutex>
 
+// Debian's lwipopts.h declares sys_lock_tcpip_core & co. outside lwIP's own
+// extern "C" blocks.
+extern "C" {
 #include "lwip/tcpip.h"
+}
 
 namespace dlog::stack {
 

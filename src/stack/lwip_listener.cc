@@ -1,6 +1,10 @@
 #include "stack/lwip_listener.h"
 
+// Debian's lwipopts.h declares sys_lock_tcpip_core & co. outside lwIP's own
+// extern "C" blocks.
+extern "C" {
 #include "lwip/tcp.h"
+}
 #include "stack/deadline.h"
 #include "stack/lwip_core.h"
 

@@ -3,12 +3,16 @@
 #include <cstring>
 #include <vector>
 
+// Debian's lwipopts.h declares sys_lock_tcpip_core & co. outside lwIP's own
+// extern "C" blocks.
+extern "C" {
 #include "lwip/ip.h"
 #include "lwip/ip4_addr.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
 #include "lwip/tcp.h"
 #include "lwip/tcpip.h"
+}
 #include "stack/deadline.h"
 #include "stack/lwip_conn.h"
 #include "stack/lwip_core.h"
