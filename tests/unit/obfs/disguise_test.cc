@@ -353,6 +353,24 @@ TEST_F(DisguiseTest, StockPeersSpeakStockWireGuardBesideDisguisedOnes) {
   EXPECT_EQ(d.counters().stock_received, 1u);
 }
 
+TEST_F(DisguiseTest, StockPeersFullSizeTransportAtAnMtuNotAMultipleOf16) {
+  // WireGuard pads the plaintext to 16 bytes but not past the MTU: a 1380-byte packet at
+  // MTU 1380 is a 1412-byte message (1420 → 1452), not a multiple of 16.
+  Options o;
+  o.stock_peers = {*ParseStockPeer("198.51.100.0/24")};
+  Disguise d(SecretOf(1), o, rng);
+  const wg::Endpoint admin = Ep("198.51.100.7:40000");
+  for (size_t body : {size_t(16), size_t(1380 + 16), size_t(1420 + 16), size_t(1397)}) {
+    Bytes m = Transport(7, body, data_rng);
+    EXPECT_EQ(Receive(d, admin, m), m) << m.size();
+    EXPECT_EQ(WrapOne(d, admin, m)[0].bytes, m) << m.size();
+  }
+  Bytes keepalive_short = Transport(8, 15, data_rng);  // 31 bytes: not WireGuard
+  EXPECT_FALSE(Receive(d, admin, keepalive_short));
+  EXPECT_EQ(d.counters().stock_received, 4u);
+  EXPECT_EQ(d.counters().drop_prefix, 1u);
+}
+
 TEST_F(DisguiseTest, StockRoamingAnswersAStockSenderInStockForm) {
   Options o;
   o.stock_roaming = true;
