@@ -8,6 +8,11 @@
 // (the unit test's socketpair). With --stack kernel the process uses ordinary sockets
 // bound to --addr's address and needs no packet I/O.
 //
+//   stack_peer relay TUN_A TUN_B
+//
+// relays IP packets between two TUNs (the kernel-stack baseline of bench/stack_netns.sh:
+// the same one-process packet hop as the userspace case, with a kernel stack behind it).
+//
 // Commands (each prints one result line on stdout):
 //   serve                  services until killed or the --fd peer hangs up; prints "ready"
 //       7  echo            bytes back until EOF, then FIN
@@ -292,9 +297,28 @@ void RelayInbound(UserspaceStack* stack, PacketIo* io) {
   }
 }
 
+[[noreturn]] void Relay(const char* a, const char* b) {
+  std::shared_ptr<net::Tun> ta = Check(net::Tun::Create(a, {}), "tun");
+  std::shared_ptr<net::Tun> tb = Check(net::Tun::Create(b, {}), "tun");
+  auto pump = [](std::shared_ptr<net::Tun> from, std::shared_ptr<net::Tun> to) {
+    net::PacketBatch batch;
+    for (;;) {
+      auto r = from->ReadBatch(0, batch);
+      if (!r || *r != net::Tun::ReadResult::kOk) _exit(0);
+      for (size_t i = 0; i < batch.size(); ++i) (void)to->Write(0, batch.packet(i));
+    }
+  };
+  std::thread(pump, tb, ta).detach();
+  std::printf("ready\n");
+  std::fflush(stdout);
+  pump(ta, tb);
+  _exit(0);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 4 && std::string(argv[1]) == "relay") Relay(argv[2], argv[3]);
   std::string kind = "userspace", tun_name, addr;
   int fd = -1;
   int i = 1;

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# stack_netns.sh — TCP throughput and round trip through the userspace stack (lwIP)
+# against the kernel stack (what `tun` uses), in one run, over the same packet path.
+#
+#   userspace:  kernel client (ns U) → TUN → stack_peer: lwIP server (UserspaceStack)
+#   kernel:     kernel client (ns K1) → TUN → stack_peer relay → TUN → kernel server (ns K2,
+#               KernelStack)
+# Both paths cross exactly one userspace process that reads and writes IP packets on
+# TUNs, so the difference is lwIP (in that process) against the kernel's TCP (behind a
+# second TUN). Client and server are the same program (tests/stack_peer) in both.
+#
+# Measures: send (client → server sink, MB/s), recv (server source → client, MB/s) and
+# ping-pong of 64-byte messages through the echo service (µs per round trip). Each
+# number is the median of RUNS runs. Prints userspace/kernel ratios.
+#
+# Usage: sudo BUILD_DIR=build bash bench/stack_netns.sh   [BYTES=200000000 RUNS=3 PINGS=5000]
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD_DIR=${BUILD_DIR:-$ROOT/build}
+STACK_PEER=${STACK_PEER:-$BUILD_DIR/tests/stack_peer}
+BYTES=${BYTES:-200000000}
+RUNS=${RUNS:-3}
+PINGS=${PINGS:-5000}
+[ "$(id -u)" = 0 ] || { echo "needs root (network namespaces)" >&2; exit 1; }
+[ -x "$STACK_PEER" ] || { echo "missing $STACK_PEER (ninja stack_peer)" >&2; exit 1; }
+
+TAG=$$
+U=dlb-su-$TAG K1=dlb-sk1-$TAG K2=dlb-sk2-$TAG
+PIDS=()
+cleanup() {
+  set +e
+  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null; done
+  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && wait "$p" 2>/dev/null; done
+  for ns in $U $K1 $K2; do ip netns del "$ns" 2>/dev/null; done
+}
+trap cleanup EXIT INT TERM
+for ns in $U $K1 $K2; do ip netns add "$ns"; ip -n "$ns" link set lo up; done
+
+wait_ready() {  # FILE
+  for _ in $(seq 100); do grep -q ready "$1" 2>/dev/null && return 0; sleep 0.05; done
+  echo "not ready: $1" >&2; exit 1
+}
+OUT=$(mktemp -d /tmp/dlb-stack.XXXX)
+
+# userspace: lwIP 10.80.0.2 behind TUN bsu0 (kernel 10.80.0.1) in ns U
+ip netns exec $U "$STACK_PEER" --stack userspace --tun bsu0 --addr 10.80.0.2/24 serve \
+  >"$OUT/u.out" 2>&1 &
+PIDS+=($!)
+wait_ready "$OUT/u.out"
+ip -n $U addr add 10.80.0.1/24 dev bsu0
+ip -n $U link set bsu0 up
+
+# kernel: relay between bsk0 (ns K1, 10.81.0.1) and bsk1 (moved to ns K2, 10.81.0.2)
+ip netns exec $K1 "$STACK_PEER" relay bsk0 bsk1 >"$OUT/r.out" 2>&1 &
+PIDS+=($!)
+wait_ready "$OUT/r.out"
+ip -n $K1 link set bsk1 netns $K2
+ip -n $K1 addr add 10.81.0.1/24 dev bsk0
+ip -n $K1 link set bsk0 up
+ip -n $K2 addr add 10.81.0.2/24 dev bsk1
+ip -n $K2 link set bsk1 up
+ip netns exec $K2 "$STACK_PEER" --stack kernel --addr 10.81.0.2/24 serve >"$OUT/k.out" 2>&1 &
+PIDS+=($!)
+wait_ready "$OUT/k.out"
+
+client() {  # NS LOCAL SERVER CMD ARGS...
+  local ns=$1 local=$2 server=$3 cmd=$4; shift 4
+  ip netns exec "$ns" timeout 120 "$STACK_PEER" --stack kernel --addr "$local/24" "$cmd" "$server" "$@"
+}
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+mbps() { awk -v b="$1" -v s="$2" 'BEGIN {printf "%.1f", b / s / 1e6}'; }
+
+declare -A R
+for kind in userspace kernel; do
+  if [ $kind = userspace ]; then ns=$U local=10.80.0.1 srv=10.80.0.2; else ns=$K1 local=10.81.0.1 srv=10.81.0.2; fi
+  send=() recv=() rtt=()
+  for _ in $(seq "$RUNS"); do
+    read -r _ n sha secs rn rsha _ < <(client $ns $local $srv:9 send "$BYTES")
+    [ "$rn" = "$n" ] && [ "$rsha" = "$sha" ] || { echo "$kind send: mismatch" >&2; exit 1; }
+    send+=("$(mbps "$n" "$secs")")
+    read -r _ n _ secs < <(client $ns $local $srv:19 recv "$BYTES")
+    [ "$n" = "$BYTES" ] || { echo "$kind recv: got $n" >&2; exit 1; }
+    recv+=("$(mbps "$n" "$secs")")
+    line=$(client $ns $local $srv:7 pingpong "$PINGS")
+    rtt+=("$(sed -E 's/.*median=([0-9.]+).*/\1/' <<<"$line")")
+  done
+  R[$kind.send]=$(printf '%s\n' "${send[@]}" | median)
+  R[$kind.recv]=$(printf '%s\n' "${recv[@]}" | median)
+  R[$kind.rtt]=$(printf '%s\n' "${rtt[@]}" | median)
+  echo "$kind: send ${send[*]} MB/s, recv ${recv[*]} MB/s, rtt ${rtt[*]} µs" >&2
+done
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+echo "stack bench: bytes=$BYTES runs=$RUNS pings=$PINGS (medians)"
+printf '%-10s %12s %12s %14s\n' stack "send MB/s" "recv MB/s" "rtt64 µs"
+for kind in kernel userspace; do
+  printf '%-10s %12s %12s %14s\n' $kind "${R[$kind.send]}" "${R[$kind.recv]}" "${R[$kind.rtt]}"
+done
+printf '%-10s %12s %12s %14s\n' "user/kern" "$(ratio "${R[userspace.send]}" "${R[kernel.send]}")" \
+  "$(ratio "${R[userspace.recv]}" "${R[kernel.recv]}")" "$(ratio "${R[userspace.rtt]}" "${R[kernel.rtt]}")"
+rm -rf "$OUT"
