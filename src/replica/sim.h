@@ -52,6 +52,9 @@ struct ReplicaSimOptions {
   // Broken variant for the test that shows the checker catches it: producers do not
   // identify themselves (producer id 0), so a retry after a lost answer appends twice.
   bool unsafe_no_dedup = false;
+  // Producers ask for acks=leader and count that as acknowledged: a leader deposed
+  // before it replicated the batch loses it.
+  bool unsafe_acks_leader = false;
 
   bool trace = false;  // narrate on stderr
   uint64_t max_events = 3'000'000;

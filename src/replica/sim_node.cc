@@ -110,7 +110,7 @@ void World::OnRequest(size_t n, size_t c, uint64_t seq, uint32_t attempt) {
   req.producer_id = options_.unsafe_no_dedup ? 0 : clients_[c].producer;
   req.sequence = seq;
   req.records = BatchOf(c, seq);
-  req.acks = Acks::kAll;
+  req.acks = options_.unsafe_acks_leader ? Acks::kLeader : Acks::kAll;
   std::optional<ProduceOutcome> now = nodes_[n].replica->Produce(std::move(req));
   if (now) Reply(c, *now);
   AfterInput(n);
@@ -201,7 +201,8 @@ void World::OnReply(size_t c, const ProduceOutcome& o) {
   switch (o.code) {
     case ProduceCode::kOk:
     case ProduceCode::kDuplicate: {
-      if (o.code == ProduceCode::kOk && (!o.base_offset || !o.last_offset)) {
+      if (o.code == ProduceCode::kOk && !options_.unsafe_acks_leader &&
+          (!o.base_offset || !o.last_offset)) {
         Fail("an acks=all acknowledgement without offsets");
         return;
       }

@@ -98,3 +98,26 @@ TEST(ReplicaSim, NoFaults) {
 
 }  // namespace
 }  // namespace dlog::replica
+
+namespace dlog::replica {
+namespace {
+
+// acks=leader counted as acknowledged: a deposed leader's unreplicated batch vanishes,
+// and the checker must say so within a few dozen seeds.
+TEST(ReplicaSim, CheckerCatchesLeaderOnlyAcknowledgements) {
+  int caught = 0;
+  for (uint64_t seed = 1; seed <= 200 && caught == 0; ++seed) {
+    ReplicaSimOptions o;
+    o.seed = seed;
+    o.unsafe_acks_leader = true;
+    ReplicaSimResult r = RunReplicaSimulation(o);
+    if (!r.ok) {
+      ++caught;
+      EXPECT_NE(r.violation.find("is missing"), std::string::npos) << r.violation;
+    }
+  }
+  EXPECT_GT(caught, 0);
+}
+
+}  // namespace
+}  // namespace dlog::replica
