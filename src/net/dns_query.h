@@ -17,9 +17,9 @@
 namespace dlog::net {
 
 struct DnsQueryOptions {
-  std::chrono::seconds timeout{2};      // per try (res_state.retrans)
-  int attempts = 2;                     // res_state.retry
-  std::optional<wg::Endpoint> server;   // IPv4 server instead of resolv.conf's
+  std::chrono::seconds timeout{2};     // per try (res_state.retrans)
+  int attempts = 2;                    // res_state.retry
+  std::optional<wg::Endpoint> server;  // IPv4 server instead of resolv.conf's
 };
 
 // type: 1 (A), 28 (AAAA), 33 (SRV) ... Fails on timeout, NXDOMAIN, SERVFAIL and the like.

@@ -25,10 +25,10 @@
 namespace dlog::net {
 
 struct MdnsSocketOptions {
-  bool v6 = false;          // AF_INET6 on ff02::fb (true) or AF_INET on 224.0.0.251
-  uint16_t port = 5353;     // the port bound and the group's port
-  std::string interface;    // "" = join on every up, multicast-capable interface
-  bool loopback = true;     // IP_MULTICAST_LOOP
+  bool v6 = false;        // AF_INET6 on ff02::fb (true) or AF_INET on 224.0.0.251
+  uint16_t port = 5353;   // the port bound and the group's port
+  std::string interface;  // "" = join on every up, multicast-capable interface
+  bool loopback = true;   // IP_MULTICAST_LOOP
 };
 
 struct MdnsReceived {
