@@ -10,34 +10,28 @@
 // socket. Exits on SIGINT/SIGTERM/SIGHUP, when the interface is deleted, or when the socket
 // file is removed (`wg-quick down`). See docs/DLOG-WG.md.
 //
-// Threads: TUN reader (TUN → Device::HandleTunPacket → sendmmsg), UDP reader
-// (recvmmsg → Device::HandleDatagram → TUN write + sends), timer (Device::Tick at
-// NextDeadline, at least every 250 ms), UAPI server; the main thread waits for a signal
-// or a shutdown request. The TUN is opened with IFF_VNET_HDR and TSO/USO offloads
+// The running daemon is a node::Runtime (node/runtime.h) over a node::TunPath: threads
+// TUN reader (TUN → Device::HandleTunPacket → sendmmsg), UDP reader (recvmmsg →
+// Device::HandleDatagram → TUN write + sends), timer (Device::Tick at NextDeadline, at
+// least every 250 ms), UAPI server; the main thread waits for a signal or a shutdown
+// request. The TUN is opened with IFF_VNET_HDR and TSO/USO offloads
 // (net/tun_offload_io.h) unless DLOG_WG_DISABLE_TUN_OFFLOAD=1 or the kernel refuses.
 // With DLOG_WG_PQ_CONFIG, the post-quantum PSK exchange runs on the WireGuard port
-// (dlog_wg_pq.h): its datagrams are told apart by their first byte, it ticks on the timer
-// thread, and every UAPI set is followed by writing the PQ PSKs again.
+// (dlog_wg_pq.h, node/pq_path.h): its datagrams are told apart by their first byte, it
+// ticks on the timer thread, and every UAPI set is followed by writing the PQ PSKs again.
 #include <fcntl.h>
 #include <poll.h>
-#include <pthread.h>
 #include <signal.h>
-#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
-#include <vector>
 
 #include "base/clock.h"
 #include "base/log.h"
@@ -46,10 +40,9 @@
 #include "dlog_wg_pq.h"    // PQ PSK exchange, when DLOG_WG_PQ_CONFIG is set
 #include "net/tun.h"
 #include "net/tun_offload_io.h"
-#include "net/uapi_device.h"
 #include "net/uapi_server.h"
-#include "net/udp.h"
-#include "wg/device.h"
+#include "node/runtime.h"
+#include "node/tun_path.h"
 
 extern char** environ;
 
@@ -58,8 +51,6 @@ namespace {
 
 constexpr char kVersion[] = "0.1.0";
 constexpr int kExitSetupFailed = 1;
-constexpr auto kMaxTimerSleep = std::chrono::milliseconds(250);
-constexpr auto kMtuPollInterval = std::chrono::seconds(1);
 constexpr auto kReadyTimeout = std::chrono::seconds(10);
 
 void PrintUsage(const char* argv0) {
@@ -167,6 +158,17 @@ int Daemonize(char** argv, int tun_fd, int uapi_fd) {
   return 0;
 }
 
+// The DPI disguise and the PQ exchange, from the environment (both off by default).
+Status ConfigurePaths(node::Runtime& daemon) {
+  auto obfs = ObfsPath::FromEnvironment(daemon.rng(), daemon.clock());
+  if (!obfs.ok()) return obfs.status();
+  daemon.SetObfs(std::move(*obfs));
+  auto pq = PqPathFromEnvironment(daemon.rng(), daemon.clock().Now());
+  if (!pq.ok()) return pq.status();
+  daemon.SetPq(std::move(*pq));
+  return Status::Ok();
+}
+
 void ReportReady() {
   auto fd = EnvFd("DLOG_WG_READY_FD");
   unsetenv("DLOG_WG_READY_FD");
@@ -174,304 +176,6 @@ void ReportReady() {
   [[maybe_unused]] ssize_t w = write(*fd, "1", 1);
   close(*fd);
 }
-
-// --- the running daemon ------------------------------------------------------------
-
-class Daemon {
- public:
-  Daemon(std::unique_ptr<net::Tun> tun, int uapi_fd, std::string uapi_path)
-      : tun_(std::move(tun)),
-        device_(rng_, DeviceOptionsFor(*tun_)),
-        bind_(net::UdpOptions{}),
-        handler_(
-            device_, bind_, clock_, [this](wg::Output& out) { Flush(out, send_scratch_uapi_); },
-            [this] { ConfigChanged(); }),
-        uapi_handler_(handler_, pq_),
-        server_(uapi_fd, std::move(uapi_path), uapi_handler_,
-                [this] { RequestStop("UAPI socket removed"); }) {}
-
-  Status Start() {
-    stop_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (stop_fd_ < 0) return Status::Error("eventfd failed");
-    if (net::HasVnetHdr(tun_->fd())) {  // opened by OpenTun below, here or in the parent
-      auto io = net::TunOffloadIo::Attach(tun_->fd());
-      if (!io.ok()) return io.status();
-      offload_ = std::move(*io);
-      DLOG_INFO("tun: virtio-net header, offloads 0x%x", offload_->offloads());
-    }
-    auto obfs = ObfsPath::FromEnvironment(rng_, clock_);
-    if (!obfs.ok()) return obfs.status();
-    obfs_ = std::move(*obfs);
-    auto pq = PqPath::FromEnvironment(rng_, clock_.Now());
-    if (!pq.ok()) return pq.status();
-    pq_ = std::move(*pq);
-    if (Status s = bind_.Open(); !s.ok()) return s;
-    if (obfs_) obfs_->Start(bind_, [this](const ObfsPath::SocketGetter& g) { ReadLoop(g); });
-    SyncLinkState();
-    if (Status s = server_.Start(); !s.ok()) return s;
-    threads_.emplace_back([this] { Named("wg-tun", [this] { TunLoop(); }); });
-    threads_.emplace_back([this] { Named("wg-udp", [this] { UdpLoop(); }); });
-    threads_.emplace_back([this] { Named("wg-timer", [this] { TimerLoop(); }); });
-    return Status::Ok();
-  }
-
-  // Blocks until SIGINT/SIGTERM/SIGHUP or a stop request, then shuts everything down.
-  void Wait(int signal_fd) {
-    pollfd p[2] = {{signal_fd, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
-    while (poll(p, 2, -1) < 0 && errno == EINTR) {
-    }
-    if (p[0].revents) DLOG_INFO("shutting down on signal");
-    Shutdown();
-  }
-
- private:
-  // Runs `body` with the calling thread named `name` (top -H, perf, gdb).
-  template <typename F>
-  static void Named(const char* name, F body) {
-    pthread_setname_np(pthread_self(), name);
-    body();
-  }
-
-  static wg::DeviceOptions DeviceOptionsFor(const net::Tun& tun) {
-    wg::DeviceOptions o;
-    if (auto mtu = tun.Mtu(); mtu.ok()) o.mtu = *mtu;
-    return o;
-  }
-
-  void RequestStop(const char* why) {
-    DLOG_INFO("shutting down: %s", why);
-    uint64_t one = 1;
-    [[maybe_unused]] ssize_t w = write(stop_fd_, &one, sizeof one);
-  }
-
-  void Shutdown() {
-    stopping_ = true;
-    if (obfs_) obfs_->Stop();
-    bind_.Close();
-    tun_->Shutdown();
-    if (offload_) offload_->Shutdown();
-    PokeTimer();
-    for (std::thread& t : threads_) t.join();
-    server_.Stop();
-    if (offload_) {
-      const net::TunOffloadStats& st = offload_->stats();
-      DLOG_INFO(
-          "tun offload: %llu reads (%llu super) -> %llu packets, %llu malformed; "
-          "%llu packets -> %llu writes (%llu super), %llu write errors",
-          (unsigned long long)st.reads, (unsigned long long)st.gso_reads,
-          (unsigned long long)st.read_packets, (unsigned long long)st.read_malformed,
-          (unsigned long long)st.written_packets, (unsigned long long)st.writes,
-          (unsigned long long)st.gso_writes, (unsigned long long)st.write_errors);
-    }
-  }
-
-  // After every UAPI set (on the UAPI thread): PQ PSKs into peers it may have created.
-  void ConfigChanged() {
-    if (pq_) {
-      wg::Output out;
-      pq_->ReapplyAll(device_, clock_.Now(), clock_.WallNow(), out);
-      Flush(out, send_scratch_uapi_);
-    }
-    PokeTimer();
-  }
-
-  void PokeTimer() {
-    {
-      std::lock_guard lock(timer_mu_);
-      timer_poked_ = true;
-    }
-    timer_cv_.notify_one();
-  }
-
-  // Follows the TUN link state (IFF_UP|IFF_RUNNING) into the device; a packet read
-  // from the TUN proves it up. Called from the timer thread (every <= 250 ms), the TUN
-  // readers and at start.
-  void SyncLinkState(std::optional<bool> known = std::nullopt) {
-    bool up = false;
-    if (known) {
-      up = *known;
-    } else if (auto r = tun_->IsUp(); r.ok()) {
-      up = *r;
-    } else {
-      return;
-    }
-    if (device_.IsUp() == up) return;
-    thread_local wg::Output out;
-    thread_local net::SendScratch scratch;
-    device_.SetUp(up, clock_.Now(), clock_.WallNow(), out);
-    Flush(out, scratch);
-  }
-
-  // Sends the datagrams and writes the TUN packets of `out`, then clears it.
-  void Flush(wg::Output& out, std::vector<net::Outgoing>& sends, net::SendScratch& scratch) {
-    if (offload_) {
-      WriteTunOffload(out);
-    } else {
-      for (size_t i = 0; i < out.tun_packet_count(); ++i) {
-        if (Status s = tun_->Write(0, out.tun_packet(i)); !s.ok())
-          DLOG_DEBUG("tun: %s", s.message().c_str());
-      }
-    }
-    sends.clear();
-    if (obfs_) {
-      obfs_->Send(out, scratch);
-    } else {
-      for (size_t i = 0; i < out.datagram_count(); ++i)
-        sends.push_back({out.datagram_endpoint(i), out.datagram(i)});
-    }
-    if (!sends.empty()) {
-      if (auto sock = bind_.Current()) sock->Send(sends, scratch);
-    }
-    out.Clear();
-  }
-  void Flush(wg::Output& out, net::SendScratch& scratch) {
-    std::vector<net::Outgoing> sends;
-    Flush(out, sends, scratch);
-  }
-
-  // Writes out's TUN packets through the offload path, TCP runs coalesced.
-  void WriteTunOffload(const wg::Output& out) {
-    thread_local net::TunWriteScratch scratch;
-    thread_local std::vector<ByteSpan> packets;
-    packets.clear();
-    for (size_t i = 0; i < out.tun_packet_count(); ++i) packets.push_back(out.tun_packet(i));
-    if (packets.empty()) return;
-    if (Status s = offload_->Write(packets, scratch); !s.ok())
-      DLOG_DEBUG("tun: %s", s.message().c_str());
-  }
-
-  // TunLoop for a TUN in virtio-net-header mode: super-packets arrive split.
-  void TunOffloadLoop() {
-    net::PacketList batch;
-    wg::Output out;
-    std::vector<net::Outgoing> sends;
-    net::SendScratch scratch;
-    while (!stopping_) {
-      auto r = offload_->Read(net::kTunMaxPacket, batch);
-      if (!r.ok()) {
-        DLOG_ERROR("tun: %s", r.error().c_str());
-        RequestStop("TUN read failed");
-        return;
-      }
-      if (*r == net::Tun::ReadResult::kShutdown) return;
-      if (*r == net::Tun::ReadResult::kDeleted) {
-        RequestStop("interface deleted");
-        return;
-      }
-      if (!device_.IsUp() && batch.size() > 0) SyncLinkState(true);
-      TimePoint now = clock_.Now();
-      WallTime wall = clock_.WallNow();
-      for (size_t i = 0; i < batch.size(); ++i) device_.HandleTunPacket(batch[i], now, wall, out);
-      Flush(out, sends, scratch);
-    }
-  }
-
-  void TunLoop() {
-    if (offload_) return TunOffloadLoop();
-    net::PacketBatch batch;
-    wg::Output out;
-    std::vector<net::Outgoing> sends;
-    net::SendScratch scratch;
-    while (!stopping_) {
-      auto r = tun_->ReadBatch(0, batch);
-      if (!r.ok()) {
-        DLOG_ERROR("tun: %s", r.error().c_str());
-        RequestStop("TUN read failed");
-        return;
-      }
-      if (*r == net::Tun::ReadResult::kShutdown) return;
-      if (*r == net::Tun::ReadResult::kDeleted) {
-        RequestStop("interface deleted");
-        return;
-      }
-      if (!device_.IsUp() && batch.size() > 0) SyncLinkState(true);
-      TimePoint now = clock_.Now();
-      WallTime wall = clock_.WallNow();
-      for (size_t i = 0; i < batch.size(); ++i)
-        device_.HandleTunPacket(batch.packet(i), now, wall, out);
-      Flush(out, sends, scratch);
-    }
-  }
-
-  void UdpLoop() {
-    ReadLoop([this] { return bind_.Current(); });
-  }
-
-  // Receives on `current()` until it returns null (the listen_port socket, or a hop port's).
-  void ReadLoop(const std::function<std::shared_ptr<net::UdpSocket>()>& current) {
-    net::RecvBatch batch;
-    wg::Output out;
-    std::vector<net::Outgoing> sends;
-    net::SendScratch scratch;
-    while (auto sock = current()) {
-      if (Status s = sock->Receive(batch); !s.ok()) {
-        DLOG_ERROR("udp: %s", s.message().c_str());
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        continue;
-      }
-      TimePoint now = clock_.Now();
-      WallTime wall = clock_.WallNow();
-      for (const net::Received& d : batch.datagrams()) Deliver(d, now, wall, out);
-      Flush(out, sends, scratch);
-    }
-  }
-
-  void Deliver(const net::Received& d, TimePoint now, WallTime wall, wg::Output& out) {
-    if (!obfs_) return DeliverInner(d.from, d.data, now, wall, out);
-    if (auto inner = obfs_->Unwrap(d, now, wall)) DeliverInner(d.from, *inner, now, wall, out);
-  }
-
-  void DeliverInner(const wg::Endpoint& from, ByteSpan data, TimePoint now, WallTime wall,
-                    wg::Output& out) {
-    if (pq_ && pq::IsPqDatagram(data)) return pq_->Handle(device_, from, data, now, wall, out);
-    device_.HandleDatagram(from, data, now, wall, out);
-  }
-
-  void TimerLoop() {
-    wg::Output out;
-    std::vector<net::Outgoing> sends;
-    net::SendScratch scratch;
-    TimePoint next_mtu_check = clock_.Now();
-    size_t mtu = 0;
-    while (!stopping_) {
-      SyncLinkState();
-      TimePoint now = clock_.Now();
-      device_.Tick(now, clock_.WallNow(), out);
-      if (pq_) pq_->Tick(device_, now, clock_.WallNow(), out);
-      Flush(out, sends, scratch);
-      if (now >= next_mtu_check) {
-        next_mtu_check = now + kMtuPollInterval;
-        if (auto m = tun_->Mtu(); m.ok() && *m != mtu) device_.SetMtu(mtu = *m);
-      }
-      TimePoint deadline = std::min(device_.NextDeadline(), clock_.Now() + kMaxTimerSleep);
-      if (pq_) deadline = std::min(deadline, pq_->NextDeadline());
-      auto sleep = deadline - clock_.Now();
-      std::unique_lock lock(timer_mu_);
-      if (sleep > Duration::zero())
-        timer_cv_.wait_for(lock, sleep, [this] { return timer_poked_ || stopping_.load(); });
-      timer_poked_ = false;
-    }
-  }
-
-  SystemClock clock_;
-  SystemRng rng_;
-  std::unique_ptr<net::Tun> tun_;
-  std::unique_ptr<net::TunOffloadIo> offload_;  // set when the TUN has IFF_VNET_HDR
-  wg::Device device_;
-  net::UdpBind bind_;
-  std::unique_ptr<ObfsPath> obfs_;  // DPI disguise; null when off
-  std::unique_ptr<PqPath> pq_;      // PQ PSK exchange; null when off
-  net::SendScratch send_scratch_uapi_;
-  net::DeviceUapiHandler handler_;
-  PqUapiHandler uapi_handler_;  // handler_ with the PQ PSKs put into set requests
-  net::UapiServer server_;
-  std::vector<std::thread> threads_;
-  std::atomic<bool> stopping_{false};
-  int stop_fd_ = -1;
-  std::mutex timer_mu_;  // guards timer_poked_
-  std::condition_variable timer_cv_;
-  bool timer_poked_ = false;
-};
 
 Result<std::unique_ptr<net::Tun>> OpenTun(const std::string& name) {
   if (auto fd = EnvFd("WG_TUN_FD")) {
@@ -547,8 +251,13 @@ int Main(int argc, char** argv) {
   int signal_fd = signalfd(-1, &mask, SFD_CLOEXEC);
 
   std::string path = net::UapiSocketPath(name);
-  Daemon daemon(std::move(*tun), *uapi_fd, path);
-  if (Status s = daemon.Start(); !s.ok()) {
+  node::RuntimeOptions options;
+  options.uapi_fd = *uapi_fd;
+  options.uapi_path = path;
+  node::Runtime daemon(std::make_unique<node::TunPath>(std::move(*tun)), options);
+  Status s = ConfigurePaths(daemon);
+  if (s.ok()) s = daemon.Start();
+  if (!s.ok()) {
     DLOG_ERROR("Failed to start: %s", s.message().c_str());
     unlink(path.c_str());  // created for us by Listen (here or in our parent)
     return kExitSetupFailed;

@@ -1,0 +1,88 @@
+// PqPath: the post-quantum PSK exchange (pq::Exchange, docs/PQ.md) on the WireGuard
+// port of a running node, bound to its wg::Device.
+//
+// POLICY (quantum_resistant = true): the PSK slot of every PQ peer holds a random key
+// until the first exchange with it completes, and again whenever the exchange goes stale,
+// so no classical-only session can carry data. A WireGuard peer that is created for a PQ
+// peer gets the latest PSK in the same ApplyConfig that creates it (ApplyWithPsks), so it
+// never exists with an empty slot. ReapplyAll writes every PSK again (after a UAPI set,
+// which may have set another PSK with `wg`).
+//
+// THREADS: every method may be called from any thread; `mu_` serialises the exchange and
+// the PSK writes, so updates reach the device in the order the exchange made them.
+// Lock order: mu_ before the device's locks (the device never calls back).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+
+#include "base/clock.h"
+#include "base/result.h"
+#include "base/rng.h"
+#include "base/secret.h"
+#include "crypto/mlkem.h"
+#include "pq/exchange.h"
+#include "wg/device.h"
+
+namespace dlog::node {
+
+// The PQ state of one peer, for status output.
+struct PqPeerState {
+  bool has_pq_psk = false;  // holds an exchanged key that is not stale
+  uint64_t epoch = 0;
+  std::optional<TimePoint> last_exchange;
+};
+
+class PqPath {
+ public:
+  // `rng` must outlive the path.
+  static Result<std::unique_ptr<PqPath>> Create(Bytes public_key, crypto::MlKemDecapsKey secret_key,
+                                                Rng& rng, const pq::ExchangeOptions& options,
+                                                TimePoint now);
+
+  // Before any thread runs (no device writes): registers a peer; its initial random PSK is
+  // only remembered (the WireGuard peer arrives later, e.g. over UAPI, and gets it from
+  // ReapplyAll or OverridePsks). Initiations leave at the first Tick.
+  Status AddPeerBeforeStart(const pq::PeerConfig& config, TimePoint now);
+
+  // While running: registers a peer (its random PSK goes into the WireGuard peer if that
+  // exists; initiations go to `out`). A peer already known by its WireGuard key is kept.
+  Status AddPeer(wg::Device& device, const pq::PeerConfig& config, TimePoint now, WallTime wall,
+                 wg::Output& out);
+  // Forgets the peer whose WireGuard key is `wg_key` (no-op when unknown).
+  void RemovePeer(const pq::WgPublicKey& wg_key);
+  bool HasPeer(const pq::WgPublicKey& wg_key) const;
+
+  // Applies `update` to `device` with the latest PSK put into every block that creates or
+  // updates a PQ peer, atomically with respect to the exchange's own PSK writes.
+  Status ApplyWithPsks(wg::Device& device, wg::ConfigUpdate update, TimePoint now, WallTime wall,
+                       wg::Output& out);
+
+  // For a datagram with pq::IsPqDatagram(data): datagrams to send go to `out`.
+  void Handle(wg::Device& device, const wg::Endpoint& from, ByteSpan data, TimePoint now,
+              WallTime wall, wg::Output& out);
+  void Tick(wg::Device& device, TimePoint now, WallTime wall, wg::Output& out);
+  TimePoint NextDeadline() const;
+
+  // The latest PSK of the PQ peer `wg_key`, if it is one.
+  std::optional<Secret<32>> PskFor(const pq::WgPublicKey& wg_key) const;
+  // Writes the latest PSK of every PQ peer into the device again.
+  void ReapplyAll(wg::Device& device, TimePoint now, WallTime wall, wg::Output& out);
+  std::optional<PqPeerState> PeerState(const pq::WgPublicKey& wg_key) const;
+  pq::ExchangeCounters Counters() const;
+
+ private:
+  explicit PqPath(std::unique_ptr<pq::Exchange> ex) : ex_(std::move(ex)) {}
+  void Process(wg::Device& device, TimePoint now, WallTime wall, wg::Output& out);
+
+  mutable std::mutex mu_;
+  std::unique_ptr<pq::Exchange> ex_;
+  pq::Output pq_out_;  // reused under mu_
+  // Per PQ peer (bounded by the peers added): its id and latest PSK.
+  std::map<pq::WgPublicKey, pq::PeerId> ids_;
+  std::map<pq::WgPublicKey, Secret<32>> psks_;
+};
+
+}  // namespace dlog::node
