@@ -227,18 +227,21 @@ Result<std::vector<raft::Entry>> RaftDiskStorage::Entries(raft::Index lo, raft::
   return out;
 }
 
-Status RaftDiskStorage::WriteFrame(ByteSpan body) {
+void RaftDiskStorage::AddFrame(ByteSpan body, Bytes* out) {
+  size_t at = out->size();
+  out->resize(at + kWalFrameHeader + body.size());
+  StoreLE32(out->data() + at, uint32_t(body.size()));
+  StoreLE32(out->data() + at + 4, log::Crc32c(body));
+  std::memcpy(out->data() + at + kWalFrameHeader, body.data(), body.size());
+}
+
+Status RaftDiskStorage::Write(ByteSpan frames) {
   if (failed_) return Status::Error("raft storage: an earlier write failed; reopen to recover");
-  uint8_t h[kWalFrameHeader];
-  StoreLE32(h, uint32_t(body.size()));
-  StoreLE32(h + 4, log::Crc32c(body));
-  Bytes frame(h, h + kWalFrameHeader);
-  frame.insert(frame.end(), body.begin(), body.end());
-  if (Status s = wal_->Append(frame); !s.ok()) {
+  if (Status s = wal_->Append(frames); !s.ok()) {
     failed_ = true;
     return s;
   }
-  size_ += frame.size();
+  size_ += frames.size();
   return Status::Ok();
 }
 
@@ -248,19 +251,27 @@ Status RaftDiskStorage::Append(std::span<const raft::Entry> entries) {
   if (first < 1 || first > LastIndex() + 1) {
     return Status::Error("raft storage: append leaves a gap");
   }
-  slots_.resize(first - 1);
-  for (const raft::Entry& e : entries) {
-    assert(e.index == slots_.size() + 1 && e.data.size() <= kWalMaxBody - kWalEntryBodyHeader);
-    uint64_t position = size_;
-    if (Status s = WriteFrame(EntryBody(e)); !s.ok()) return s;
-    slots_.push_back(Slot{e.term, e.type, position, uint32_t(e.data.size())});
+  // One write for all the frames; the index changes only once it succeeded.
+  Bytes frames;
+  std::vector<Slot> added;
+  added.reserve(entries.size());
+  for (size_t k = 0; k < entries.size(); ++k) {
+    const raft::Entry& e = entries[k];
+    assert(e.index == first + k && e.data.size() <= kWalMaxBody - kWalEntryBodyHeader);
+    added.push_back(Slot{e.term, e.type, size_ + frames.size(), uint32_t(e.data.size())});
+    AddFrame(EntryBody(e), &frames);
   }
+  if (Status s = Write(frames); !s.ok()) return s;
+  slots_.resize(first - 1);
+  slots_.insert(slots_.end(), added.begin(), added.end());
   return Status::Ok();
 }
 
 Status RaftDiskStorage::SetHardState(const raft::HardState& hs) {
   if (hs == hard_state_) return Status::Ok();
-  if (Status s = WriteFrame(HardStateBody(hs)); !s.ok()) return s;
+  Bytes frame;
+  AddFrame(HardStateBody(hs), &frame);
+  if (Status s = Write(frame); !s.ok()) return s;
   hard_state_ = hs;
   return Status::Ok();
 }

@@ -96,7 +96,8 @@ class RaftDiskStorage final : public raft::Storage {
   Status LoadMeta(raft::NodeId id, const raft::Membership& bootstrap);
   Status Recover();
   Status Replay(ByteSpan body, uint64_t position);
-  Status WriteFrame(ByteSpan body);
+  static void AddFrame(ByteSpan body, Bytes* out);
+  Status Write(ByteSpan frames);
   Result<raft::Entry> ReadEntry(raft::Index i) const;
 
   log::Env* const env_;

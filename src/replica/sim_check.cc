@@ -37,6 +37,31 @@ Result<std::vector<log::Record>> ReadAll(ReplicatedPartition& rp) {
 
 }  // namespace
 
+void World::CheckPrefix(size_t n) {
+  Node& node = nodes_[n];
+  log::ReadOptions o;
+  o.max_records = 4096;
+  o.max_bytes = 1 << 20;
+  for (int reads = 0; reads < 1024 && node.checked_end < node.replica->end_offset(); ++reads) {
+    Result<std::vector<log::Record>> part =
+        node.replica->Read(node.checked_end, o, ReadFrom::kLocalCommitted);
+    if (!part.ok() || part->empty()) {
+      return Fail("node " + std::to_string(node.id) + ": cannot read its committed records");
+    }
+    for (log::Record& r : *part) {
+      if (r.offset < history_.size()) {
+        if (!(history_[r.offset] == r)) {
+          return Fail("node " + std::to_string(node.id) + " applied a different record at offset " +
+                      std::to_string(r.offset) + " than another replica did");
+        }
+      } else {
+        history_.push_back(std::move(r));
+      }
+      ++node.checked_end;
+    }
+  }
+}
+
 void World::CheckFinal() {
   std::vector<std::vector<log::Record>> logs;
   for (Node& node : nodes_) {

@@ -40,6 +40,7 @@ void World::Start(size_t n) {
     return;
   }
   node.replica = std::move(*r);
+  node.checked_end = 0;  // it rebuilds its partition from its Raft log
   ++node.incarnation;
   if (node.replica->wal_recovery().cut_bytes) ++result_.torn_tails;
   Trace("node %" PRIu64 " up: term %" PRIu64 ", wal cut %" PRIu64 " bytes", node.id,
@@ -129,6 +130,7 @@ void World::AfterInput(size_t n) {
     Trace("node %" PRIu64 " leads term %" PRIu64 " (commit %" PRIu64 ")", node.id, node.led_term,
           node.replica->commit_index());
   }
+  CheckPrefix(n);
   for (const raft::Message& m : node.replica->TakeMessages()) Transmit(n, m);
   for (const ProduceOutcome& o : node.replica->TakeOutcomes()) Reply(size_t(o.request_id >> 48), o);
 }
@@ -210,6 +212,12 @@ void World::OnReply(size_t c, const ProduceOutcome& o) {
       ack.base = o.base_offset;
       ack.last = o.last_offset;
       ack.records = uint32_t(BatchOf(c, client.seq).size());
+      if (ack.base && (*ack.base >= history_.size() ||
+                       !(history_[*ack.base].value == BatchOf(c, client.seq)[0].value))) {
+        return Fail("producer " + std::to_string(client.producer) + " batch " +
+                    std::to_string(client.seq) + " acknowledged at offset " +
+                    std::to_string(*ack.base) + ", which holds something else");
+      }
       ++result_.acked;
       if (o.code == ProduceCode::kDuplicate) ++result_.duplicates;
       Trace("producer %" PRIu64 " batch %" PRIu64 " acked (%s)", client.producer, client.seq,

@@ -49,8 +49,9 @@ struct Node {
   std::unique_ptr<raft::SimRng> rng;
   std::unique_ptr<ReplicatedPartition> replica;  // null while down
   uint64_t incarnation = 0;
-  bool armed = false;       // writes fail after a countdown: a power cut mid-write
-  raft::Term led_term = 0;  // last term this node was seen leading (trace)
+  log::Offset checked_end = 0;  // records up to here compared with World::history_
+  bool armed = false;           // writes fail after a countdown: a power cut mid-write
+  raft::Term led_term = 0;      // last term this node was seen leading (trace)
 };
 
 // An acknowledged batch, as the client learnt it.
@@ -110,6 +111,7 @@ class World {
 
   // sim_check.cc: the final check
   void CheckFinal();
+  void CheckPrefix(size_t n);
 
   ReplicaSimOptions options_;
   raft::SimRng rng_;
@@ -125,6 +127,9 @@ class World {
   std::vector<Node> nodes_;
   std::vector<Client> clients_;
   std::map<std::pair<uint64_t, uint64_t>, Ack> acked_;  // (producer, seq) → ack
+  // Every record any replica ever applied, by offset: no replica may disagree with it,
+  // at any time (committed records never change).
+  std::vector<log::Record> history_;
 };
 
 }  // namespace dlog::replica::sim
