@@ -1,0 +1,54 @@
+// A recording AdminBackend for the admin tests.
+#pragma once
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "admin/admin_backend.h"
+
+namespace dlog::admin {
+
+class FakeBackend : public AdminBackend {
+ public:
+  std::vector<std::string> calls;
+  std::mutex mu;
+
+  std::optional<Caller> Identify(const stack::IpAddress& remote) override {
+    if (remote == stack::IpAddress::V4(127, 0, 0, 1))
+      return Caller{false, "lo", cluster::Role::kAdmin};
+    return std::nullopt;
+  }
+  nlohmann::json Status() override {
+    return {{"node", {{"name", "node-a"}}}, {"members", nlohmann::json::array()}};
+  }
+  std::string Metrics() override { return "dlog_members 1\n"; }
+  nlohmann::json Members() override { return nlohmann::json::array(); }
+  nlohmann::json Tokens() override { return nlohmann::json::array(); }
+  Result<std::string> CreateToken(cluster::Role role, int64_t ttl, uint32_t uses) override {
+    Record("CreateToken " + std::string(cluster::RoleName(role)) + " " + std::to_string(ttl) + " " +
+           std::to_string(uses));
+    return std::string("dlog1.fake");
+  }
+  dlog::Status RevokeToken(std::string_view id) override {
+    Record("RevokeToken " + std::string(id));
+    return dlog::Status::Ok();
+  }
+  dlog::Status RemoveMember(std::string_view who) override {
+    Record("RemoveMember " + std::string(who));
+    if (who == "nobody") return dlog::Status::Error("unknown member \"nobody\"");
+    return dlog::Status::Ok();
+  }
+  Result<std::string> Invite(cluster::Role role, std::string_view name) override {
+    Record("Invite " + std::string(cluster::RoleName(role)) + " " + std::string(name));
+    return std::string("[Interface]\nPrivateKey = x\n");
+  }
+
+ private:
+  void Record(std::string s) {
+    std::lock_guard lock(mu);
+    calls.push_back(std::move(s));
+  }
+};
+
+}  // namespace dlog::admin
