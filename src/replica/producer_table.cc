@@ -27,6 +27,23 @@ void ProducerTable::Applied(uint64_t producer, uint64_t sequence, log::Offset ba
   }
 }
 
+std::vector<std::pair<uint64_t, ProducerSession>> ProducerTable::Sessions() const {
+  return {sessions_.begin(), sessions_.end()};
+}
+
+void ProducerTable::Restore(const std::vector<std::pair<uint64_t, ProducerSession>>& sessions) {
+  Clear();
+  for (const auto& [producer, s] : sessions) {
+    if (!sessions_.try_emplace(producer, s).second) continue;
+    by_age_.insert({s.last_index, producer});
+  }
+  while (sessions_.size() > max_) {
+    auto oldest = by_age_.begin();
+    sessions_.erase(oldest->second);
+    by_age_.erase(oldest);
+  }
+}
+
 void ProducerTable::Clear() {
   sessions_.clear();
   by_age_.clear();

@@ -19,6 +19,7 @@
 #include <map>
 #include <set>
 #include <utility>
+#include <vector>
 
 #include "log/record.h"
 #include "raft/types.h"
@@ -46,6 +47,9 @@ class ProducerTable {
   void Applied(uint64_t producer, uint64_t sequence, log::Offset base, log::Offset last,
                raft::Index index);
   void Clear();
+  // Every session, by producer (for checkpoints), and the table rebuilt from them.
+  std::vector<std::pair<uint64_t, ProducerSession>> Sessions() const;
+  void Restore(const std::vector<std::pair<uint64_t, ProducerSession>>& sessions);
   size_t size() const { return sessions_.size(); }
 
  private:

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "replica/apply_checkpoint.h"
 #include "replica/produce_command.h"
 
 namespace dlog::replica {
@@ -27,46 +28,99 @@ const char* ProduceCodeName(ProduceCode code) {
   return "?";
 }
 
-ReplicatedPartition::ReplicatedPartition(const ReplicaOptions& options, const Clock* clock)
-    : options_(options), clock_(clock), producers_(options.max_producers) {}
+ReplicatedPartition::ReplicatedPartition(log::Env* env, std::string dir,
+                                         const ReplicaOptions& options, const Clock* clock)
+    : env_(env),
+      dir_(std::move(dir)),
+      options_(options),
+      clock_(clock),
+      producers_(options.max_producers) {}
 
 Result<std::unique_ptr<ReplicatedPartition>> ReplicatedPartition::Open(
     log::Env* env, const std::string& dir, const ReplicaOptions& options, Rng* rng,
     const Clock* clock) {
   if (Status s = log::CreateDirIfMissing(env, dir); !s.ok()) return s;
   if (Status s = env->SyncDir(log::DirName(dir)); !s.ok()) return s;  // raft/ lives below
-  std::string raft_dir = log::JoinPath(dir, "raft"), data_dir = log::JoinPath(dir, "data");
+  std::string raft_dir = log::JoinPath(dir, "raft");
   Result<raft::Membership> voters =
       options.voters.empty() ? raft::Membership{} : raft::Membership::Make(options.voters);
   if (!voters.ok()) return voters.status();
 
-  std::unique_ptr<ReplicatedPartition> rp(new ReplicatedPartition(options, clock));
+  std::unique_ptr<ReplicatedPartition> rp(new ReplicatedPartition(env, dir, options, clock));
   Result<std::unique_ptr<RaftDiskStorage>> storage =
       RaftDiskStorage::Open(env, raft_dir, options.id, *voters, options.storage);
   if (!storage.ok()) return storage.status();
   rp->storage_ = std::move(*storage);
 
-  // data/ is derived from the Raft log: start it empty (no recovery to run, nothing to
-  // truncate) and the core hands every committed entry back for applying
-  // (Config::applied = 0).
-  if (env->DirExists(data_dir)) {
-    if (Status s = log::RemoveTree(env, data_dir); !s.ok()) return s;
-  }
-  if (Status s = log::CreateDirIfMissing(env, data_dir); !s.ok()) return s;
-  log::PartitionOptions po = options.partition;
-  po.fsync_policy = log::FsyncPolicy::kNever;
-  po.clock = clock;
-  Result<std::unique_ptr<log::Partition>> partition = log::Partition::Open(env, data_dir, po);
-  if (!partition.ok()) return partition.status();
-  rp->partition_ = std::move(*partition);
+  Result<raft::InitialState> init = rp->storage_->LoadInitialState();
+  if (!init.ok()) return init.status();
+  raft::Index applied = 0;
+  if (Status s = rp->OpenData(init->hard_state.commit, &applied); !s.ok()) return s;
 
   raft::Config config = options.raft;
   config.id = options.id;
-  config.applied = 0;
+  config.applied = applied;
   Result<std::unique_ptr<raft::Raft>> raft = raft::Raft::Open(config, rp->storage_.get(), rng);
   if (!raft.ok()) return raft.status();
   rp->raft_ = std::move(*raft);
   return rp;
+}
+
+bool ReplicatedPartition::ResumeFromCheckpoint(raft::Index commit, const log::PartitionOptions& po,
+                                               raft::Index* applied) {
+  std::string data_dir = log::JoinPath(dir_, "data"), path = log::JoinPath(dir_, "checkpoint");
+  if (!env_->DirExists(data_dir) || !env_->FileExists(path)) return false;
+  Result<Bytes> bytes = log::ReadFileToBytes(
+      env_, path,
+      kCheckpointHeader + kCheckpointSessionSize * uint64_t(kMaxCheckpointSessions) + 4);
+  if (!bytes.ok()) return false;
+  Result<ApplyCheckpoint> cp = DecodeApplyCheckpoint(*bytes);
+  if (!cp.ok() || cp->applied > commit) return false;
+  Result<std::unique_ptr<log::Partition>> p = log::Partition::Open(env_, data_dir, po);
+  if (!p.ok()) return false;
+  log::Partition& part = **p;
+  if (part.LogStartOffset() > cp->end_offset || part.LogEndOffset() < cp->end_offset) return false;
+  if (part.LogEndOffset() > cp->end_offset && !part.Truncate(cp->end_offset).ok()) return false;
+  partition_ = std::move(*p);
+  producers_.Restore(cp->sessions);
+  *applied = checkpoint_applied_ = resumed_at_ = cp->applied;
+  return true;
+}
+
+Status ReplicatedPartition::OpenData(raft::Index commit, raft::Index* applied) {
+  log::PartitionOptions po = options_.partition;
+  po.fsync_policy = log::FsyncPolicy::kNever;
+  po.clock = clock_;
+  if (ResumeFromCheckpoint(commit, po, applied)) return Status::Ok();
+  // No usable checkpoint: start data/ empty and let the core hand back every committed
+  // entry (applied = 0).
+  std::string data_dir = log::JoinPath(dir_, "data"), path = log::JoinPath(dir_, "checkpoint");
+  if (env_->FileExists(path)) {
+    if (Status s = env_->RemoveFile(path); !s.ok()) return s;
+  }
+  if (env_->DirExists(data_dir)) {
+    if (Status s = log::RemoveTree(env_, data_dir); !s.ok()) return s;
+  }
+  if (Status s = log::CreateDirIfMissing(env_, data_dir); !s.ok()) return s;
+  Result<std::unique_ptr<log::Partition>> partition = log::Partition::Open(env_, data_dir, po);
+  if (!partition.ok()) return partition.status();
+  partition_ = std::move(*partition);
+  producers_.Clear();
+  *applied = checkpoint_applied_ = 0;
+  return Status::Ok();
+}
+
+Status ReplicatedPartition::WriteCheckpoint() {
+  // data/ first: the checkpoint promises that data/ holds end_offset records.
+  if (Status s = partition_->Sync(); !s.ok()) return s;
+  ApplyCheckpoint cp{applied_index(), partition_->LogEndOffset(), producers_.Sessions()};
+  Bytes bytes = EncodeApplyCheckpoint(cp);
+  if (Status s = log::WriteFileAtomically(env_, log::JoinPath(dir_, "checkpoint"), bytes);
+      !s.ok()) {
+    return s;
+  }
+  checkpoint_applied_ = cp.applied;
+  return Status::Ok();
 }
 
 ProduceOutcome ReplicatedPartition::Immediate(const ProduceRequest& r, ProduceCode code,
@@ -129,6 +183,10 @@ Status ReplicatedPartition::Process() {
   }
   if (!pending_.empty() && (!is_leader() || term() != leading_term_)) {
     FailPending("leadership lost; outcome unknown, retry with the same sequence");
+  }
+  if (options_.checkpoint_every &&
+      applied_index() >= checkpoint_applied_ + options_.checkpoint_every) {
+    return WriteCheckpoint();
   }
   return Status::Ok();
 }

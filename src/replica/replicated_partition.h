@@ -6,13 +6,16 @@
 // (through log::Env) happens inside Process, on the caller's thread.
 //
 // Directory `dir`: raft/ (RaftDiskStorage: the Raft log, the partition's write-ahead
-// log) and data/ (a log::Partition holding the committed records, what consumers read).
+// log), data/ (a log::Partition holding the committed records, what consumers read) and
+// checkpoint (apply_checkpoint.h: how far data/ is applied, with the producer table).
 //
 // Offsets: a record gets its offset when its entry is applied, i.e. committed, at the
 // partition's end; every replica applies the same committed entries in the same order
 // with the same deduplication table (producer_table.h), so a record has the same offset
-// on every replica. data/ is derived state: Open rebuilds it from the Raft log (it
-// truncates data/ and replays every committed entry), so data/ needs no fsync of its own.
+// on every replica. data/ is derived state, so it needs no fsync of its own: every
+// checkpoint_every applied entries, data/ is synced and a checkpoint written; Open
+// keeps data/ up to the checkpoint (truncating what follows) and replays the committed
+// entries after it, or, without a usable checkpoint, empties data/ and replays all.
 //
 // Produce acknowledgements (ProduceOutcome, by request id):
 //   Acks::kNone    answered at once by Produce (kOk, no offsets) once the leader accepted it.
@@ -86,10 +89,11 @@ struct ReplicaOptions {
   std::vector<raft::NodeId> voters;  // initial voters (for a new group), id included
   raft::Config raft;                 // id and applied are set by Open
   RaftStorageOptions storage;
-  log::PartitionOptions partition;  // fsync_policy is forced to kNever (see above)
-  size_t max_pending = 4096;        // produce requests awaiting an answer
-  size_t max_producers = 10000;     // deduplication sessions
-  size_t max_outbox = 8192;         // messages between two TakeMessages (then dropped)
+  log::PartitionOptions partition;   // fsync_policy is forced to kNever (see above)
+  size_t max_pending = 4096;         // produce requests awaiting an answer
+  size_t max_producers = 10000;      // deduplication sessions
+  size_t max_outbox = 8192;          // messages between two TakeMessages (then dropped)
+  uint64_t checkpoint_every = 4096;  // applied entries between checkpoints; 0: never
 };
 
 struct ReplicaStats {
@@ -133,6 +137,8 @@ class ReplicatedPartition {
   log::Offset end_offset() const { return partition_->LogEndOffset(); }
   const ReplicaStats& stats() const { return stats_; }
   const WalRecovery& wal_recovery() const { return storage_->recovery(); }
+  // The applied index Open resumed from (its checkpoint's), 0 when it rebuilt data/.
+  raft::Index resumed_at() const { return resumed_at_; }
   log::Partition& partition() { return *partition_; }
 
  private:
@@ -141,7 +147,12 @@ class ReplicatedPartition {
     raft::Term term = 0;
     Acks acks = Acks::kAll;
   };
-  ReplicatedPartition(const ReplicaOptions& options, const Clock* clock);
+  ReplicatedPartition(log::Env* env, std::string dir, const ReplicaOptions& options,
+                      const Clock* clock);
+  Status OpenData(raft::Index commit, raft::Index* applied);
+  bool ResumeFromCheckpoint(raft::Index commit, const log::PartitionOptions& po,
+                            raft::Index* applied);
+  Status WriteCheckpoint();
   Status HandleReady(raft::Ready ready);
   Status Apply(const raft::Entry& e);
   Status ApplyCommand(const raft::Entry& e, ProduceOutcome* outcome);
@@ -149,8 +160,12 @@ class ReplicatedPartition {
   void FailPending(const std::string& why);
   ProduceOutcome Immediate(const ProduceRequest& r, ProduceCode code, std::string message) const;
 
+  log::Env* const env_;
+  const std::string dir_;
   ReplicaOptions options_;
   const Clock* clock_;
+  raft::Index checkpoint_applied_ = 0;  // applied index of the last checkpoint
+  raft::Index resumed_at_ = 0;
   std::unique_ptr<RaftDiskStorage> storage_;
   std::unique_ptr<log::Partition> partition_;
   std::unique_ptr<raft::Raft> raft_;

@@ -48,6 +48,7 @@ struct ReplicaSimOptions {
   bool crashes = true;
   bool partitions = true;
   uint64_t max_append_bytes = 512;  // small Appends: more interleavings
+  uint64_t checkpoint_every = 5;    // applied entries between apply checkpoints
 
   // Broken variant for the test that shows the checker catches it: producers do not
   // identify themselves (producer id 0), so a retry after a lost answer appends twice.
@@ -68,6 +69,7 @@ struct ReplicaSimResult {
   uint64_t messages = 0;
   uint64_t crashes = 0;
   uint64_t torn_tails = 0;  // restarts whose Raft log had a torn tail cut
+  uint64_t resumes = 0;     // restarts that resumed from an apply checkpoint
   uint64_t partitions = 0;
   uint64_t acked = 0;       // batches acknowledged to clients
   uint64_t duplicates = 0;  // of which as kDuplicate: a retry found its batch applied

@@ -26,6 +26,7 @@ ReplicaOptions World::NodeOptions(const Node& node) const {
   o.raft.heartbeat_ticks = 1;
   o.raft.max_append_bytes = options_.max_append_bytes;
   o.raft.max_inflight = 8;
+  o.checkpoint_every = options_.checkpoint_every;
   o.partition.segment_bytes = 16 * 1024;  // several segments per run
   o.partition.index_interval_bytes = 256;
   return o;
@@ -40,9 +41,10 @@ void World::Start(size_t n) {
     return;
   }
   node.replica = std::move(*r);
-  node.checked_end = 0;  // it rebuilds its partition from its Raft log
+  node.checked_end = 0;  // recheck all it holds after recovery
   ++node.incarnation;
   if (node.replica->wal_recovery().cut_bytes) ++result_.torn_tails;
+  if (node.replica->resumed_at()) ++result_.resumes;
   Trace("node %" PRIu64 " up: term %" PRIu64 ", wal cut %" PRIu64 " bytes", node.id,
         node.replica->term(), node.replica->wal_recovery().cut_bytes);
   Event tick;

@@ -12,13 +12,14 @@ namespace dlog::replica {
 
 std::string ReplicaSimResult::Summary() const {
   char buf[640];
-  std::snprintf(buf, sizeof buf,
-                "%s: %" PRIu64 " events to t=%" PRId64 "ms, %" PRIu64 " messages, %" PRIu64
-                " crashes (%" PRIu64 " torn tails cut), %" PRIu64 " partitions, %" PRIu64
-                " batches acked (%" PRIu64 " as duplicates), %" PRIu64 " retries, %" PRIu64
-                " records committed, digest %016" PRIx64 "%s%s",
-                ok ? "ok" : "VIOLATION", events, end_ms, messages, crashes, torn_tails, partitions,
-                acked, duplicates, retries, records, digest, ok ? "" : ": ", violation.c_str());
+  std::snprintf(
+      buf, sizeof buf,
+      "%s: %" PRIu64 " events to t=%" PRId64 "ms, %" PRIu64 " messages, %" PRIu64
+      " crashes (%" PRIu64 " torn tails cut, %" PRIu64 " resumed from a checkpoint), %" PRIu64
+      " partitions, %" PRIu64 " batches acked (%" PRIu64 " as duplicates), %" PRIu64
+      " retries, %" PRIu64 " records committed, digest %016" PRIx64 "%s%s",
+      ok ? "ok" : "VIOLATION", events, end_ms, messages, crashes, torn_tails, resumes, partitions,
+      acked, duplicates, retries, records, digest, ok ? "" : ": ", violation.c_str());
   return buf;
 }
 

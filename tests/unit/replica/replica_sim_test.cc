@@ -27,7 +27,7 @@ TEST(ReplicaSim, ManySeeds) {
   uint64_t first = EnvOr("DLOG_REPLICA_SIM_FIRST_SEED", 1);
   uint64_t seeds = EnvOr("DLOG_REPLICA_SIM_SEEDS", 200);
   bool trace = EnvOr("DLOG_REPLICA_SIM_TRACE", 0) != 0;
-  uint64_t acked = 0, crashes = 0, torn = 0, retries = 0, duplicates = 0;
+  uint64_t acked = 0, crashes = 0, torn = 0, retries = 0, duplicates = 0, resumes = 0;
   for (uint64_t seed = first; seed < first + seeds; ++seed) {
     ReplicaSimOptions o;
     o.seed = seed;
@@ -39,6 +39,7 @@ TEST(ReplicaSim, ManySeeds) {
     torn += r.torn_tails;
     retries += r.retries;
     duplicates += r.duplicates;
+    resumes += r.resumes;
   }
   // The runs must have exercised what they claim to.
   EXPECT_GT(acked, seeds * 5);
@@ -46,11 +47,13 @@ TEST(ReplicaSim, ManySeeds) {
   EXPECT_GT(torn, 0u);
   EXPECT_GT(retries, seeds);
   EXPECT_GT(duplicates, 0u);  // retries that deduplication answered
+  EXPECT_GT(resumes, seeds);  // restarts from an apply checkpoint
   std::printf(
       "%llu seeds: %llu batches acked (%llu as duplicates), %llu crashes, %llu torn tails cut, "
-      "%llu retries\n",
+      "%llu retries, %llu resumed from a checkpoint\n",
       (unsigned long long)seeds, (unsigned long long)acked, (unsigned long long)duplicates,
-      (unsigned long long)crashes, (unsigned long long)torn, (unsigned long long)retries);
+      (unsigned long long)crashes, (unsigned long long)torn, (unsigned long long)retries,
+      (unsigned long long)resumes);
 }
 
 TEST(ReplicaSim, SameSeedSameRun) {

@@ -25,7 +25,7 @@ std::string Value(const log::Record& r) { return std::string(r.value.begin(), r.
 // Three replicas wired together in memory; messages are delivered when Pump runs,
 // except on links cut by `down`.
 struct Cluster {
-  explicit Cluster(int n = 3) {
+  explicit Cluster(int n = 3, uint64_t checkpoint = 4096) : checkpoint_every(checkpoint) {
     for (int i = 0; i < n; ++i) {
       envs.push_back(std::make_unique<log::MemEnv>());
       rngs.push_back(std::make_unique<raft::SimRng>(100 + i));
@@ -39,6 +39,7 @@ struct Cluster {
     o.id = raft::NodeId(i + 1);
     for (size_t k = 0; k < envs.size(); ++k) o.voters.push_back(k + 1);
     o.raft.election_ticks = 5;
+    o.checkpoint_every = checkpoint_every;
     return o;
   }
 
@@ -113,6 +114,7 @@ struct Cluster {
     return r.ok() ? *r : std::vector<log::Record>{};
   }
 
+  uint64_t checkpoint_every = 4096;
   FakeClock clock;
   std::vector<std::unique_ptr<log::MemEnv>> envs;
   std::vector<std::unique_ptr<raft::SimRng>> rngs;
@@ -278,6 +280,37 @@ TEST(ReplicatedPartition, WholeClusterRestartKeepsCommittedRecords) {
   c.Produce(l, 101, 1, 10, {"r10"});
   c.Pump();
   EXPECT_EQ(c.outcomes[100].code, ProduceCode::kDuplicate);
+  EXPECT_EQ(c.outcomes[101].base_offset, 10u);
+}
+
+TEST(ReplicatedPartition, RestartResumesFromTheApplyCheckpoint) {
+  Cluster c(3, /*checkpoint=*/2);
+  int l = c.ElectLeader();
+  ASSERT_GE(l, 0);
+  for (uint64_t s = 0; s < 10; ++s) c.Produce(l, s, 1, s, {"r" + std::to_string(s)});
+  c.Pump();
+  c.Tick(2);
+  for (int i = 0; i < 3; ++i) c.Crash(i);
+  // One replica's checkpoint is damaged: it rebuilds from its Raft log instead.
+  ASSERT_TRUE(c.envs[0]->CorruptFile("/p0/checkpoint", 9, 1).ok());
+  for (int i = 0; i < 3; ++i) c.Open(i);
+  EXPECT_EQ(c.replicas[0]->resumed_at(), 0u);
+  EXPECT_GT(c.replicas[1]->resumed_at(), 0u);
+  EXPECT_GT(c.replicas[2]->resumed_at(), 0u);
+  ASSERT_GE(c.ElectLeader(), 0);
+  c.Tick(5);
+  for (int i = 0; i < 3; ++i) {
+    std::vector<log::Record> all = c.ReadAll(i);
+    ASSERT_EQ(all.size(), 10u) << "replica " << i;
+    EXPECT_EQ(Value(all[9]), "r9");
+    EXPECT_EQ(all, c.ReadAll(1));
+  }
+  l = c.Leader();
+  c.Produce(l, 100, 1, 9, {"r9"});  // the restored producer table knows sequence 9
+  c.Produce(l, 101, 1, 10, {"r10"});
+  c.Pump();
+  EXPECT_EQ(c.outcomes[100].code, ProduceCode::kDuplicate);
+  EXPECT_EQ(c.outcomes[100].base_offset, 9u);
   EXPECT_EQ(c.outcomes[101].base_offset, 10u);
 }
 
