@@ -2,7 +2,9 @@
 # stack_netns.sh — TCP throughput and round trip through the userspace stack (lwIP)
 # against the kernel stack (what `tun` uses), in one run, over the same packet path.
 #
-#   userspace:  kernel client (ns U) → TUN → stack_peer: lwIP server (UserspaceStack)
+#   userspace:  kernel client (ns U) → TUN → stack_peer: lwIP server (UserspaceStack,
+#               InputMode::kQueued: packets posted to lwIP's tcpip thread)
+#   inline:     the same with InputMode::kInline (lwIP input in the TUN reader's thread)
 #   kernel:     kernel client (ns K1) → TUN → stack_peer relay → TUN → kernel server (ns K2,
 #               KernelStack)
 # Both paths cross exactly one userspace process that reads and writes IP packets on
@@ -11,7 +13,8 @@
 #
 # Measures: send (client → server sink, MB/s), recv (server source → client, MB/s) and
 # ping-pong of 64-byte messages through the echo service (µs per round trip). Each
-# number is the median of RUNS runs. Prints userspace/kernel ratios.
+# number is the median of RUNS rounds; each round measures the three paths one after
+# the other (round-robin), so load changes hit all three alike. Prints ratios to kernel.
 #
 # Usage: sudo BUILD_DIR=build bash bench/stack_netns.sh   [BYTES=200000000 RUNS=3 PINGS=5000]
 set -euo pipefail
@@ -25,16 +28,16 @@ PINGS=${PINGS:-5000}
 [ -x "$STACK_PEER" ] || { echo "missing $STACK_PEER (ninja stack_peer)" >&2; exit 1; }
 
 TAG=$$
-U=dlb-su-$TAG K1=dlb-sk1-$TAG K2=dlb-sk2-$TAG
+U=dlb-su-$TAG I=dlb-si-$TAG K1=dlb-sk1-$TAG K2=dlb-sk2-$TAG
 PIDS=()
 cleanup() {
   set +e
   for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null; done
   for p in "${PIDS[@]:-}"; do [ -n "$p" ] && wait "$p" 2>/dev/null; done
-  for ns in $U $K1 $K2; do ip netns del "$ns" 2>/dev/null; done
+  for ns in $U $I $K1 $K2; do ip netns del "$ns" 2>/dev/null; done
 }
 trap cleanup EXIT INT TERM
-for ns in $U $K1 $K2; do ip netns add "$ns"; ip -n "$ns" link set lo up; done
+for ns in $U $I $K1 $K2; do ip netns add "$ns"; ip -n "$ns" link set lo up; done
 
 wait_ready() {  # FILE
   for _ in $(seq 100); do grep -q ready "$1" 2>/dev/null && return 0; sleep 0.05; done
@@ -49,6 +52,14 @@ PIDS+=($!)
 wait_ready "$OUT/u.out"
 ip -n $U addr add 10.80.0.1/24 dev bsu0
 ip -n $U link set bsu0 up
+
+# inline: lwIP 10.82.0.2 behind TUN bsi0 (kernel 10.82.0.1) in ns I
+ip netns exec $I "$STACK_PEER" --stack userspace --tun bsi0 --addr 10.82.0.2/24 --input inline \
+  serve >"$OUT/i.out" 2>&1 &
+PIDS+=($!)
+wait_ready "$OUT/i.out"
+ip -n $I addr add 10.82.0.1/24 dev bsi0
+ip -n $I link set bsi0 up
 
 # kernel: relay between bsk0 (ns K1, 10.81.0.1) and bsk1 (moved to ns K2, 10.81.0.2)
 ip netns exec $K1 "$STACK_PEER" relay bsk0 bsk1 >"$OUT/r.out" 2>&1 &
@@ -70,32 +81,40 @@ client() {  # NS LOCAL SERVER CMD ARGS...
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 mbps() { awk -v b="$1" -v s="$2" 'BEGIN {printf "%.1f", b / s / 1e6}'; }
 
-declare -A R
-for kind in userspace kernel; do
-  if [ $kind = userspace ]; then ns=$U local=10.80.0.1 srv=10.80.0.2; else ns=$K1 local=10.81.0.1 srv=10.81.0.2; fi
-  send=() recv=() rtt=()
-  for _ in $(seq "$RUNS"); do
+declare -A SEND RECV RTT
+for _ in $(seq "$RUNS"); do
+  for kind in kernel userspace inline; do
+    case $kind in
+      kernel) ns=$K1 local=10.81.0.1 srv=10.81.0.2 ;;
+      userspace) ns=$U local=10.80.0.1 srv=10.80.0.2 ;;
+      inline) ns=$I local=10.82.0.1 srv=10.82.0.2 ;;
+    esac
     read -r _ n sha secs rn rsha _ < <(client $ns $local $srv:9 send "$BYTES")
     [ "$rn" = "$n" ] && [ "$rsha" = "$sha" ] || { echo "$kind send: mismatch" >&2; exit 1; }
-    send+=("$(mbps "$n" "$secs")")
+    SEND[$kind]+="$(mbps "$n" "$secs") "
     read -r _ n _ secs < <(client $ns $local $srv:19 recv "$BYTES")
     [ "$n" = "$BYTES" ] || { echo "$kind recv: got $n" >&2; exit 1; }
-    recv+=("$(mbps "$n" "$secs")")
+    RECV[$kind]+="$(mbps "$n" "$secs") "
     line=$(client $ns $local $srv:7 pingpong "$PINGS")
-    rtt+=("$(sed -E 's/.*median=([0-9.]+).*/\1/' <<<"$line")")
+    RTT[$kind]+="$(sed -E 's/.*median=([0-9.]+).*/\1/' <<<"$line") "
   done
-  R[$kind.send]=$(printf '%s\n' "${send[@]}" | median)
-  R[$kind.recv]=$(printf '%s\n' "${recv[@]}" | median)
-  R[$kind.rtt]=$(printf '%s\n' "${rtt[@]}" | median)
-  echo "$kind: send ${send[*]} MB/s, recv ${recv[*]} MB/s, rtt ${rtt[*]} µs" >&2
+done
+declare -A R
+for kind in kernel userspace inline; do
+  echo "$kind: send ${SEND[$kind]}MB/s, recv ${RECV[$kind]}MB/s, rtt ${RTT[$kind]}µs" >&2
+  R[$kind.send]=$(tr ' ' '\n' <<<"${SEND[$kind]}" | grep . | median)
+  R[$kind.recv]=$(tr ' ' '\n' <<<"${RECV[$kind]}" | grep . | median)
+  R[$kind.rtt]=$(tr ' ' '\n' <<<"${RTT[$kind]}" | grep . | median)
 done
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 echo "stack bench: bytes=$BYTES runs=$RUNS pings=$PINGS (medians)"
 printf '%-10s %12s %12s %14s\n' stack "send MB/s" "recv MB/s" "rtt64 µs"
-for kind in kernel userspace; do
+for kind in kernel userspace inline; do
   printf '%-10s %12s %12s %14s\n' $kind "${R[$kind.send]}" "${R[$kind.recv]}" "${R[$kind.rtt]}"
 done
-printf '%-10s %12s %12s %14s\n' "user/kern" "$(ratio "${R[userspace.send]}" "${R[kernel.send]}")" \
-  "$(ratio "${R[userspace.recv]}" "${R[kernel.recv]}")" "$(ratio "${R[userspace.rtt]}" "${R[kernel.rtt]}")"
+for kind in userspace inline; do
+  printf '%-10s %12s %12s %14s\n' "$kind/kern" "$(ratio "${R[$kind.send]}" "${R[kernel.send]}")" \
+    "$(ratio "${R[$kind.recv]}" "${R[kernel.recv]}")" "$(ratio "${R[$kind.rtt]}" "${R[kernel.rtt]}")"
+done
 rm -rf "$OUT"

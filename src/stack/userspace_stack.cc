@@ -138,6 +138,12 @@ void UserspaceStack::InjectInbound(ByteSpan packet) {
     return;
   }
   std::memcpy(p->payload, packet.data(), packet.size());
+  if (impl_->config.input == InputMode::kInline) {
+    CoreLock core;
+    ip_input(p, &impl_->nif);  // takes the pbuf, whatever it returns
+    impl_->packets_in.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
   // tcpip_input posts to the tcpip thread's bounded mailbox (sys_mbox_trypost).
   if (impl_->nif.input(p, &impl_->nif) != ERR_OK) {
     pbuf_free(p);

@@ -18,6 +18,9 @@
 // call back into this stack (queue the packet or send it right away). The span is
 // valid only during the call.
 //
+// InputMode (below) says whether InjectInbound posts to the tcpip thread (default) or
+// runs lwIP's input in the caller's thread.
+//
 // Limits (Debian's lwipopts.h): TCP_WND = TCP_SND_BUF = 64 KiB per connection (window
 // scale 1), MSS = MTU - 40. Memory comes from malloc (MEMP_MEM_MALLOC). InjectInbound
 // queues to the tcpip thread's mailbox, which is bounded: when it is full the packet
@@ -38,10 +41,21 @@ namespace dlog::stack {
 
 inline constexpr size_t kUserspaceMtu = 1420;  // WireGuard's 1500 - 80 bytes overhead
 
+// How InjectInbound hands a packet to lwIP.
+enum class InputMode {
+  // Posted to lwIP's tcpip thread (tcpip_input): InjectInbound never calls Outbound.
+  kQueued,
+  // Processed at once in the caller's thread under lwIP's core lock (ip_input): one
+  // thread hop less per packet, but Outbound (an ACK, say) may run inside
+  // InjectInbound, so the caller must hold no lock that Outbound needs.
+  kInline,
+};
+
 struct UserspaceConfig {
   IpInterface address;                  // IPv4, e.g. 10.0.0.3/24
   std::optional<IpInterface> address6;  // optional IPv6, e.g. fd00::3/64
   size_t mtu = kUserspaceMtu;
+  InputMode input = InputMode::kQueued;
 };
 
 struct UserspaceCounters {
@@ -62,7 +76,8 @@ class UserspaceStack final : public Stack {
   UserspaceStack(const UserspaceStack&) = delete;
   UserspaceStack& operator=(const UserspaceStack&) = delete;
 
-  // A decrypted IP packet from the WireGuard device. Copied; any thread; never blocks.
+  // A decrypted IP packet from the WireGuard device. Copied; any thread. kQueued: never
+  // blocks; kInline: waits for the core lock and may call Outbound.
   // Packets that are not IPv4/IPv6 or longer than the MTU are dropped and counted.
   void InjectInbound(ByteSpan ip_packet);
   UserspaceCounters counters() const;

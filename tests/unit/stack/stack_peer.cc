@@ -1,7 +1,8 @@
 // stack_peer: one end of a TCP test over either stack, in its own process (lwIP's
 // state is per process, so two lwIP stacks need two processes).
 //
-//   stack_peer --stack userspace|kernel --addr 10.66.0.2/24 [--tun NAME | --fd N] CMD
+//   stack_peer --stack userspace|kernel --addr 10.66.0.2/24 [--tun NAME | --fd N]
+//              [--input queued|inline] CMD
 //
 // Packet I/O (userspace only): --tun NAME opens (creates) a kernel TUN and relays its
 // IP packets; --fd N relays over a SOCK_SEQPACKET socket, one IP packet per message
@@ -321,6 +322,7 @@ int main(int argc, char** argv) {
   if (argc == 4 && std::string(argv[1]) == "relay") Relay(argv[2], argv[3]);
   std::string kind = "userspace", tun_name, addr;
   int fd = -1;
+  bool inline_input = false;
   int i = 1;
   for (; i + 1 < argc && argv[i][0] == '-'; i += 2) {
     std::string flag = argv[i];
@@ -332,6 +334,8 @@ int main(int argc, char** argv) {
       tun_name = argv[i + 1];
     else if (flag == "--fd")
       fd = std::atoi(argv[i + 1]);
+    else if (flag == "--input")
+      inline_input = std::string(argv[i + 1]) == "inline";
     else
       Die("unknown flag " + flag);
   }
@@ -351,14 +355,16 @@ int main(int argc, char** argv) {
     else
       Die("userspace needs --tun or --fd");
     auto* iop = &io;
-    auto us = Check(UserspaceStack::Create({*iface, {}, kUserspaceMtu},
-                                           [iop](ByteSpan p) {
-                                             if (iop->tun)
-                                               (void)iop->tun->Write(0, p);
-                                             else
-                                               send(iop->fd, p.data(), p.size(), MSG_NOSIGNAL);
-                                           }),
-                    "userspace stack");
+    auto us = Check(
+        UserspaceStack::Create(
+            {*iface, {}, kUserspaceMtu, inline_input ? InputMode::kInline : InputMode::kQueued},
+            [iop](ByteSpan p) {
+              if (iop->tun)
+                (void)iop->tun->Write(0, p);
+              else
+                send(iop->fd, p.data(), p.size(), MSG_NOSIGNAL);
+            }),
+        "userspace stack");
     std::thread(RelayInbound, us.get(), &io).detach();
     stack = std::move(us);
   } else {

@@ -1,5 +1,5 @@
-// UserspaceStack (lwIP) against a second lwIP in another process (stack_peer), joined
-// by a socketpair that carries IP packets: no root, no TUN.
+// UserspaceStack (lwIP, queued input) against a second lwIP (inline input) in another
+// process (stack_peer), joined by a socketpair that carries IP packets: no root, no TUN.
 #include "stack/userspace_stack.h"
 
 #include <fcntl.h>
@@ -83,7 +83,7 @@ class UserspaceStackTest : public ::testing::Test {
       dup2(sv[1], 3);  // dup2 clears close-on-exec
       dup2(out[1], 1);
       execl(DLOG_STACK_PEER, DLOG_STACK_PEER, "--stack", "userspace", "--addr", "10.77.0.2/24",
-            "--fd", "3", "serve", nullptr);
+            "--fd", "3", "--input", "inline", "serve", nullptr);
       _exit(127);
     }
     close(sv[1]);
