@@ -112,6 +112,15 @@ TEST(MessagesTest, ConsumeRequestBodyLayoutIsPinned) {
   EXPECT_EQ(*body, expected);
 }
 
+// The example in docs/PROTOCOL.md, byte for byte.
+TEST(MessagesTest, DocumentedConsumeFrame) {
+  Result<Bytes> frame = EncodeRequestFrame(7, Request(ConsumeRequest{"a/b", 2, 258, 10, 20}));
+  ASSERT_TRUE(frame.ok());
+  Bytes expected = {0, 0, 0, 0x21, 1, 5, 0, 0, 0, 0, 0, 7, 0, 3,  'a', '/', 'b', 0,   0,
+                    0, 2, 0, 0,    0, 0, 0, 0, 1, 2, 0, 0, 0, 10, 0,   0,   0,   0x14};
+  EXPECT_EQ(*frame, expected);
+}
+
 // Every proper prefix of every body, and every body with a byte appended, fails.
 TEST(MessagesTest, TruncatedOrPaddedBodiesAreRejected) {
   for (const Request& req : SampleRequests()) {

@@ -127,6 +127,11 @@ TEST(QueryParserTest, ErrorsSayWhatWasExpectedAndWhere) {
   }
 }
 
+TEST(QueryParserTest, DocumentedMessage) {
+  QueryError e = Error("SELECT * FORM users");
+  EXPECT_EQ(e.message, "expected FROM at column 10 (found 'FORM')");
+}
+
 TEST(QueryParserTest, Bounds) {
   std::string q = "SELECT * FROM a WHERE x = 1";
   for (size_t i = 1; i < kMaxPredicates; ++i) q += " AND x = 1";
