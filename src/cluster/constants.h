@@ -48,17 +48,17 @@ inline constexpr size_t kMaxReassemblyTotal = 64;
 inline constexpr seconds kReassemblyTimeout{5};
 
 // --- Sizes --------------------------------------------------------------------------
-inline constexpr size_t kKeySize = 32;           // X25519 / Ed25519 public keys
-inline constexpr size_t kSignatureSize = 64;     // Ed25519
-inline constexpr size_t kPinSize = 16;           // BLAKE2s(cluster public key)[0..16]
-inline constexpr size_t kTokenIdSize = 8;        // random
-inline constexpr size_t kTokenSecretSize = 32;   // random
+inline constexpr size_t kKeySize = 32;          // X25519 / Ed25519 public keys
+inline constexpr size_t kSignatureSize = 64;    // Ed25519
+inline constexpr size_t kPinSize = 16;          // BLAKE2s(cluster public key)[0..16]
+inline constexpr size_t kTokenIdSize = 8;       // random
+inline constexpr size_t kTokenSecretSize = 32;  // random
 inline constexpr size_t kClusterSecretSize = 32;
 inline constexpr size_t kMaxNameSize = 63;
-inline constexpr size_t kMaxEndpoints = 4;       // per member record
-inline constexpr size_t kMaxMembers = 1024;      // records (tombstones included)
+inline constexpr size_t kMaxEndpoints = 4;   // per member record
+inline constexpr size_t kMaxMembers = 1024;  // records (tombstones included)
 inline constexpr size_t kMaxTokens = 256;
-inline constexpr size_t kMaxAcceptMembers = 8;   // other members carried by a JoinAccept
+inline constexpr size_t kMaxAcceptMembers = 8;  // other members carried by a JoinAccept
 
 // --- Enrollment ---------------------------------------------------------------------
 // A JoinRequest's wall-clock timestamp must be within this of the member's clock;
@@ -76,6 +76,8 @@ inline constexpr size_t kMaxJoinTargets = 16;  // candidate endpoints tried per 
 
 // --- Membership ---------------------------------------------------------------------
 inline constexpr seconds kAntiEntropyInterval{3};  // digest to one random member
+// Records changed within this window ride along with every anti-entropy digest.
+inline constexpr seconds kRecentWindow{30};
 inline constexpr uint32_t kKeepaliveSeconds = 25;  // persistent keepalive of every peer
 // A peer without a recent handshake gets its next candidate endpoint this often.
 inline constexpr seconds kEndpointRetryInterval{5};

@@ -32,8 +32,8 @@ class DataDir {
 
   // Loads node.key/node.pq/node.name, or generates and writes them on first start
   // (`created` then true). A configured name overrides the stored one (and is stored).
-  Result<NodeKeys> LoadOrCreateNodeKeys(const std::string& configured_name,
-                                        pq::Algorithm algorithm, Rng& rng, bool* created);
+  Result<NodeKeys> LoadOrCreateNodeKeys(const std::string& configured_name, pq::Algorithm algorithm,
+                                        Rng& rng, bool* created);
   Status SaveNodeKey(const crypto::X25519Private& key);  // node.key (after a rotation)
   Status SavePendingKey(const crypto::X25519Private& key);
   Result<std::optional<crypto::X25519Private>> LoadPendingKey();

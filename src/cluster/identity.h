@@ -26,7 +26,7 @@
 
 namespace dlog::cluster {
 
-using PublicKey = ByteArray<kKeySize>;        // a member's WireGuard public key
+using PublicKey = ByteArray<kKeySize>;         // a member's WireGuard public key
 using SigningPublicKey = ByteArray<kKeySize>;  // the cluster's Ed25519 public key
 using Signature = ByteArray<kSignatureSize>;
 using Pin = ByteArray<kPinSize>;
@@ -42,6 +42,8 @@ struct NodeKeys {
   PublicKey wg_public{};
   pq::KeyPair pq;
   std::string name;
+  // A copy (pq::KeyPair is move-only; its decapsulation key is regenerated from the seed).
+  NodeKeys Clone() const;
 };
 
 // The cluster's signing identity. `seed` is the Ed25519 seed (RFC 8032 private key); the

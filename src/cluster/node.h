@@ -64,9 +64,9 @@ inline bool IsClusterDatagram(ByteSpan d) {
 
 struct NodeOptions {
   OverlayPrefix prefix;
-  Role role = Role::kNode;          // this member's role (a bootstrapping member: node)
-  uint16_t listen_port = 51820;     // the WireGuard UDP port
-  bool quantum_resistant = true;    // hand PQ keys to the device in PeerChange
+  Role role = Role::kNode;        // this member's role (a bootstrapping member: node)
+  uint16_t listen_port = 51820;   // the WireGuard UDP port
+  bool quantum_resistant = true;  // hand PQ keys to the device in PeerChange
 };
 
 // A desired change of the WireGuard device's peer set.
@@ -75,8 +75,8 @@ struct PeerChange {
   Kind kind = Kind::kAdd;
   PublicKey key{};
   std::string name;
-  std::optional<wg::Endpoint> endpoint;  // kAdd/kUpdate: set it (nullopt: leave as is)
-  uint32_t allowed_ip = 0;               // overlay address, /32, host byte order
+  std::optional<wg::Endpoint> endpoint;       // kAdd/kUpdate: set it (nullopt: leave as is)
+  uint32_t allowed_ip = 0;                    // overlay address, /32, host byte order
   std::optional<pq::Algorithm> pq_algorithm;  // nullopt: no PQ exchange for this peer
   Bytes pq_public_key;
   uint16_t keepalive_seconds = kKeepaliveSeconds;
@@ -87,7 +87,7 @@ struct UnderlayDatagram {
   Bytes bytes;
 };
 struct MeshDatagram {
-  PublicKey to{};       // the WireGuard peer
+  PublicKey to{};        // the WireGuard peer
   uint32_t overlay = 0;  // its overlay address (send to overlay:kMeshPort)
   Bytes bytes;
 };
@@ -99,28 +99,28 @@ struct Output {
   std::vector<MeshDatagram> mesh;
   std::vector<PeerChange> peers;
   std::vector<std::string> events;
-  bool state_changed = false;      // ExportState() and save it
-  bool address_changed = false;    // overlay_address() changed (joined, or reassigned)
-  bool key_switch = false;         // rotation: switch the device to pending key now
-  bool removed = false;            // this member was removed from the cluster
+  bool state_changed = false;    // ExportState() and save it
+  bool address_changed = false;  // overlay_address() changed (joined, or reassigned)
+  bool key_switch = false;       // rotation: switch the device to pending key now
+  bool removed = false;          // this member was removed from the cluster
   bool empty() const;
 };
 
 // Counters: every dropped input is counted by reason.
 struct Counters {
-  uint64_t malformed = 0;           // bad envelope, body or record structure
+  uint64_t malformed = 0;  // bad envelope, body or record structure
   uint64_t join_rate_limited = 0;
   uint64_t join_unknown_token = 0;
   uint64_t join_expired = 0;
   uint64_t join_used_up = 0;
   uint64_t join_revoked = 0;
   uint64_t join_bad_aead = 0;
-  uint64_t join_stale = 0;          // timestamp outside kJoinClockSkew
-  uint64_t join_removed_key = 0;    // a removed member's key tried to come back
-  uint64_t join_not_node = 0;       // this member cannot admit (not a node / no cluster)
-  uint64_t join_admitted = 0;       // admissions (new members) made here
-  uint64_t join_readmitted = 0;     // replays / retries of a live member: no use counted
-  uint64_t accept_bad = 0;          // JoinAccepts dropped by the joiner (AEAD, pin, sig)
+  uint64_t join_stale = 0;        // timestamp outside kJoinClockSkew
+  uint64_t join_removed_key = 0;  // a removed member's key tried to come back
+  uint64_t join_not_node = 0;     // this member cannot admit (not a node / no cluster)
+  uint64_t join_admitted = 0;     // admissions (new members) made here
+  uint64_t join_readmitted = 0;   // replays / retries of a live member: no use counted
+  uint64_t accept_bad = 0;        // JoinAccepts dropped by the joiner (AEAD, pin, sig)
   uint64_t accept_pin_mismatch = 0;
   uint64_t mesh_not_member = 0;     // mesh datagram from a key not a live member
   uint64_t mesh_bad_signature = 0;  // records whose signature did not verify
@@ -164,8 +164,8 @@ class Node {
   // Starts joining: sends JoinRequests to `targets` (and to candidates discovered
   // later) with backoff until a JoinAccept verifies. The token is kept in memory only.
   // Error when already joined or the token does not parse.
-  Status Join(std::string_view token_text, const std::vector<wg::Endpoint>& targets,
-              Role role, Now now);
+  Status Join(std::string_view token_text, const std::vector<wg::Endpoint>& targets, Role role,
+              Now now);
   bool joined() const;
   bool join_failed() const;  // gave up after kJoinMaxAttempts rounds
 
@@ -189,8 +189,7 @@ class Node {
   Status RemoveMember(const PublicKey& key, Now now);
   // Adds a member that cannot run the join protocol (a stock WireGuard admin or client
   // whose key pair was generated for it): assigns an address, signs, propagates.
-  Result<MemberRecord> AddMember(const PublicKey& key, std::string_view name, Role role,
-                                 Now now);
+  Result<MemberRecord> AddMember(const PublicKey& key, std::string_view name, Role role, Now now);
   // Starts a rotation of this node's WireGuard key (docs/CLUSTER.md, "Rotation"):
   // returns the new private key (the runtime stores it as pending); Output.key_switch
   // later says when to switch the device to it.
