@@ -274,7 +274,7 @@ TEST(Browser, IgnoresResponsesNotFromPort5353AndMalformed) {
 TEST(Browser, LinkLocalAddressesGetTheScopeOfTheInterface) {
   FakeClock clock;
   SeededRng rng(5);
-  Browser b(BrowserConfig{.ipv4 = false, .ipv6 = true}, rng);
+  Browser b(BrowserConfig{.ipv4 = false, .ipv6 = true, .service = {}}, rng);
   b.Start(clock.Now());
   DnsMessage m;
   m.flags = dnsflag::kResponse;
