@@ -48,7 +48,7 @@ OUT=$(mktemp -d /tmp/dlb-stack.XXXX)
 # userspace: lwIP 10.80.0.2 behind TUN bsu0 (kernel 10.80.0.1) in ns U
 ip netns exec $U "$STACK_PEER" --stack userspace --tun bsu0 --addr 10.80.0.2/24 serve \
   >"$OUT/u.out" 2>&1 &
-PIDS+=($!)
+PIDS+=($!); PID_U=$!
 wait_ready "$OUT/u.out"
 ip -n $U addr add 10.80.0.1/24 dev bsu0
 ip -n $U link set bsu0 up
@@ -56,14 +56,14 @@ ip -n $U link set bsu0 up
 # inline: lwIP 10.82.0.2 behind TUN bsi0 (kernel 10.82.0.1) in ns I
 ip netns exec $I "$STACK_PEER" --stack userspace --tun bsi0 --addr 10.82.0.2/24 --input inline \
   serve >"$OUT/i.out" 2>&1 &
-PIDS+=($!)
+PIDS+=($!); PID_I=$!
 wait_ready "$OUT/i.out"
 ip -n $I addr add 10.82.0.1/24 dev bsi0
 ip -n $I link set bsi0 up
 
 # kernel: relay between bsk0 (ns K1, 10.81.0.1) and bsk1 (moved to ns K2, 10.81.0.2)
 ip netns exec $K1 "$STACK_PEER" relay bsk0 bsk1 >"$OUT/r.out" 2>&1 &
-PIDS+=($!)
+PIDS+=($!); PID_R=$!
 wait_ready "$OUT/r.out"
 ip -n $K1 link set bsk1 netns $K2
 ip -n $K1 addr add 10.81.0.1/24 dev bsk0
@@ -71,28 +71,38 @@ ip -n $K1 link set bsk0 up
 ip -n $K2 addr add 10.81.0.2/24 dev bsk1
 ip -n $K2 link set bsk1 up
 ip netns exec $K2 "$STACK_PEER" --stack kernel --addr 10.81.0.2/24 serve >"$OUT/k.out" 2>&1 &
-PIDS+=($!)
+PIDS+=($!); PID_K=$!
 wait_ready "$OUT/k.out"
 
 client() {  # NS LOCAL SERVER CMD ARGS...
   local ns=$1 local=$2 server=$3 cmd=$4; shift 4
   ip netns exec "$ns" timeout 120 "$STACK_PEER" --stack kernel --addr "$local/24" "$cmd" "$server" "$@"
 }
+# CPU ticks (utime + stime, all threads) of the server-side processes of a path: the
+# lwIP process, or the relay plus the kernel-stack server (the kernel's TCP work for a
+# TUN write runs mostly in the writer's context). Load-insensitive, unlike MB/s.
+ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' /proc/$p/stat))); done; echo $t; }
+cpu_ms_per_100mb() { awk -v t="$1" -v b="$2" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.0f", t * 1000 / hz / (b / 1e8)}'; }
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 mbps() { awk -v b="$1" -v s="$2" 'BEGIN {printf "%.1f", b / s / 1e6}'; }
 
-declare -A SEND RECV RTT
+declare -A SEND RECV RTT CPUS CPUR
 for _ in $(seq "$RUNS"); do
   for kind in kernel userspace inline; do
     case $kind in
-      kernel) ns=$K1 local=10.81.0.1 srv=10.81.0.2 ;;
-      userspace) ns=$U local=10.80.0.1 srv=10.80.0.2 ;;
-      inline) ns=$I local=10.82.0.1 srv=10.82.0.2 ;;
+      kernel) ns=$K1 local=10.81.0.1 srv=10.81.0.2 pids="$PID_R $PID_K" ;;
+      userspace) ns=$U local=10.80.0.1 srv=10.80.0.2 pids=$PID_U ;;
+      inline) ns=$I local=10.82.0.1 srv=10.82.0.2 pids=$PID_I ;;
     esac
+    t0=$(ticks $pids)
     read -r _ n sha secs rn rsha _ < <(client $ns $local $srv:9 send "$BYTES")
+    t1=$(ticks $pids)
+    CPUS[$kind]+="$(cpu_ms_per_100mb $((t1 - t0)) "$BYTES") "
     [ "$rn" = "$n" ] && [ "$rsha" = "$sha" ] || { echo "$kind send: mismatch" >&2; exit 1; }
     SEND[$kind]+="$(mbps "$n" "$secs") "
     read -r _ n _ secs < <(client $ns $local $srv:19 recv "$BYTES")
+    t2=$(ticks $pids)
+    CPUR[$kind]+="$(cpu_ms_per_100mb $((t2 - t1)) "$BYTES") "
     [ "$n" = "$BYTES" ] || { echo "$kind recv: got $n" >&2; exit 1; }
     RECV[$kind]+="$(mbps "$n" "$secs") "
     line=$(client $ns $local $srv:7 pingpong "$PINGS")
@@ -101,20 +111,25 @@ for _ in $(seq "$RUNS"); do
 done
 declare -A R
 for kind in kernel userspace inline; do
-  echo "$kind: send ${SEND[$kind]}MB/s, recv ${RECV[$kind]}MB/s, rtt ${RTT[$kind]}µs" >&2
+  echo "$kind: send ${SEND[$kind]}MB/s, recv ${RECV[$kind]}MB/s, rtt ${RTT[$kind]}µs," \
+    "server CPU ms/100MB send ${CPUS[$kind]}recv ${CPUR[$kind]}" >&2
   R[$kind.send]=$(tr ' ' '\n' <<<"${SEND[$kind]}" | grep . | median)
   R[$kind.recv]=$(tr ' ' '\n' <<<"${RECV[$kind]}" | grep . | median)
   R[$kind.rtt]=$(tr ' ' '\n' <<<"${RTT[$kind]}" | grep . | median)
+  R[$kind.cpus]=$(tr ' ' '\n' <<<"${CPUS[$kind]}" | grep . | median)
+  R[$kind.cpur]=$(tr ' ' '\n' <<<"${CPUR[$kind]}" | grep . | median)
 done
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
-echo "stack bench: bytes=$BYTES runs=$RUNS pings=$PINGS (medians)"
-printf '%-10s %12s %12s %14s\n' stack "send MB/s" "recv MB/s" "rtt64 µs"
+echo "stack bench: bytes=$BYTES runs=$RUNS pings=$PINGS (medians; CPU: server side, ms per 100 MB)"
+row() { printf '%-16s %10s %10s %10s %12s %12s\n' "$@"; }
+row stack "send MB/s" "recv MB/s" "rtt64 µs" "CPU send" "CPU recv"
 for kind in kernel userspace inline; do
-  printf '%-10s %12s %12s %14s\n' $kind "${R[$kind.send]}" "${R[$kind.recv]}" "${R[$kind.rtt]}"
+  row $kind "${R[$kind.send]}" "${R[$kind.recv]}" "${R[$kind.rtt]}" "${R[$kind.cpus]}" "${R[$kind.cpur]}"
 done
 for kind in userspace inline; do
-  printf '%-10s %12s %12s %14s\n' "$kind/kern" "$(ratio "${R[$kind.send]}" "${R[kernel.send]}")" \
-    "$(ratio "${R[$kind.recv]}" "${R[kernel.recv]}")" "$(ratio "${R[$kind.rtt]}" "${R[kernel.rtt]}")"
+  row "$kind/kernel" "$(ratio "${R[$kind.send]}" "${R[kernel.send]}")" \
+    "$(ratio "${R[$kind.recv]}" "${R[kernel.recv]}")" "$(ratio "${R[$kind.rtt]}" "${R[kernel.rtt]}")" \
+    "$(ratio "${R[$kind.cpus]}" "${R[kernel.cpus]}")" "$(ratio "${R[$kind.cpur]}" "${R[kernel.cpur]}")"
 done
 rm -rf "$OUT"
