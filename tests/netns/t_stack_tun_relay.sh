@@ -9,12 +9,14 @@
 #   3. kernel server → lwIP client (recv): 20 MB, SHA-256 checked.
 #   4. who / callback services: each side reports the other's address and port.
 #   5. a closed lwIP port refuses (RST) a kernel client at once.
+#   6. lwIP answers ping on both addresses; IPv6: 5 MB kernel → lwIP, who, and lwIP
+#      connecting out over IPv6 (callback).
 source "$(dirname "$0")/lib.sh"
 
 STACK_PEER=${STACK_PEER:-$BUILD_DIR/tests/stack_peer}
 BYTES=${STACK_BYTES:-20971520}
 [ "$(id -u)" = 0 ] || fail "needs root (network namespaces)"
-for t in ip python3 timeout; do command -v "$t" >/dev/null || fail "missing tool: $t"; done
+for t in ip python3 timeout ping; do command -v "$t" >/dev/null || fail "missing tool: $t"; done
 [ -x "$STACK_PEER" ] || fail "missing $STACK_PEER (build the stack_peer target)"
 
 NS=dlt-stk-$TAG
@@ -23,6 +25,9 @@ nsx() { ip netns exec "$NS" "$@"; }
 
 cat >"$WORK/k.py" <<'PY'
 import hashlib, os, socket, sys
+
+def fmt(a):  # "10.0.0.1:5" or "[fd00::1]:5", as stack::SocketAddress prints
+    return ("[%s]:%d" if ":" in a[0] else "%s:%d") % (a[0], a[1])
 
 def read_all(c):
     h, n = hashlib.sha256(), 0
@@ -41,7 +46,8 @@ def line(c):
     return out.decode().strip()
 
 def listener(host, port):
-    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind((host, port)); s.listen(4); s.settimeout(30)
     return s
 
@@ -53,11 +59,11 @@ if mode == "client-sink":          # HOST PORT N: send N random bytes, FIN, read
     while left:
         b = os.urandom(min(left, 1 << 16)); h.update(b); c.sendall(b); left -= len(b)
     c.shutdown(socket.SHUT_WR)
-    me = "%s:%d" % c.getsockname()
+    me = fmt(c.getsockname())
     print(n, h.hexdigest(), me, "|", line(c))
 elif mode == "who":                # HOST PORT
     c = socket.create_connection((sys.argv[2], int(sys.argv[3])), timeout=30)
-    print("%s:%d" % c.getsockname(), "|", line(c))
+    print(fmt(c.getsockname()), "|", line(c))
 elif mode == "refused":            # HOST PORT
     try:
         socket.create_connection((sys.argv[2], int(sys.argv[3])), timeout=5)
@@ -67,20 +73,20 @@ elif mode == "refused":            # HOST PORT
 elif mode == "server-sink":        # HOST PORT: one connection, read to EOF, answer
     s = listener(sys.argv[2], int(sys.argv[3])); print("listening", flush=True)
     c, peer = s.accept(); n, d = read_all(c)
-    c.sendall(("%d %s %s:%d\n" % (n, d, peer[0], peer[1])).encode()); c.close()
+    c.sendall(("%d %s %s\n" % (n, d, fmt(peer))).encode()); c.close()
 elif mode == "server-source":      # HOST PORT: one connection, read "N\n", send N bytes
     s = listener(sys.argv[2], int(sys.argv[3])); print("listening", flush=True)
     c, peer = s.accept(); n = int(line(c)); h, left = hashlib.sha256(), n
     while left:
         b = os.urandom(min(left, 1 << 16)); h.update(b); c.sendall(b); left -= len(b)
     c.close()
-    print(n, h.hexdigest(), "%s:%d" % peer, flush=True)
+    print(n, h.hexdigest(), fmt(peer), flush=True)
 elif mode == "callback":           # LHOST LPORT HOST PORT: lwIP connects back to us
     s = listener(sys.argv[2], int(sys.argv[3]))
     c = socket.create_connection((sys.argv[4], int(sys.argv[5])), timeout=30)
     c.sendall(b"%d\n" % int(sys.argv[3]))
     a, peer = s.accept()
-    print("%s:%d" % peer, "|", line(a))
+    print(fmt(peer), "|", line(a))
 PY
 
 # start_peer NAME TUN ADDR CMD...: stack_peer in the namespace on its own TUN; the kernel
@@ -98,7 +104,8 @@ start_peer() {
   nsx ip link set "$tun" up
 }
 
-start_peer server dstk0 10.66.0.2/24 serve
+start_peer server dstk0 10.66.0.2/24 --addr6 fd66::2/64 serve
+nsx ip -6 addr add fd66::1/64 dev dstk0 nodad
 for _ in $(seq 100); do grep -q ready "$WORK/server.out" 2>/dev/null && break; sleep 0.05; done
 grep -q ready "$WORK/server.out" || { cat "$WORK/server.err" >&2; fail "stack_peer serve did not start"; }
 log "lwIP 10.66.0.2 behind TUN dstk0 (kernel 10.66.0.1)"
@@ -144,4 +151,17 @@ log "addresses: who and callback agree ($out)"
 # 5. a closed port refuses at once
 out=$(nsx timeout 10 python3 "$WORK/k.py" refused 10.66.0.2 5555)
 [ "$out" = refused ] || fail "closed lwIP port: $out"
+
+# 6. ICMP echo and IPv6
+nsx ping -c 2 -i 0.2 -W 2 10.66.0.2 >/dev/null || fail "lwIP does not answer ping"
+nsx ping -6 -c 2 -i 0.2 -W 2 fd66::2 >/dev/null || fail "lwIP does not answer ping over IPv6"
+out=$(nsx timeout 60 python3 "$WORK/k.py" client-sink fd66::2 9 5000000)
+read -r n sha me _ rn rsha rremote <<<"$out"
+[ "$rn" = 5000000 ] && [ "$rsha" = "$sha" ] && [ "$rremote" = "$me" ] || fail "IPv6 sink: $out"
+out=$(nsx timeout 20 python3 "$WORK/k.py" who fd66::2 8)
+[ "${out%% |*}" = "${out##*| }" ] || fail "IPv6 who: $out"
+out=$(nsx timeout 20 python3 "$WORK/k.py" callback fd66::1 5004 fd66::2 10)
+[ "${out%% |*}" = "${out##*| }" ] && [ "${out%%]:*}" = "[fd66::2" ] || fail "IPv6 callback: $out"
+log "IPv6 lwIP client: $out"
+log "ping v4/v6 answered; IPv6: 5 MB SHA-256 equal, service saw $rremote"
 log "PASS t_stack_tun_relay"

@@ -2,7 +2,7 @@
 // state is per process, so two lwIP stacks need two processes).
 //
 //   stack_peer --stack userspace|kernel --addr 10.66.0.2/24 [--tun NAME | --fd N]
-//              [--input queued|inline] CMD
+//              [--addr6 fd66::2/64] [--input queued|inline] CMD
 //
 // Packet I/O (userspace only): --tun NAME opens (creates) a kernel TUN and relays its
 // IP packets; --fd N relays over a SOCK_SEQPACKET socket, one IP packet per message
@@ -320,7 +320,7 @@ void RelayInbound(UserspaceStack* stack, PacketIo* io) {
 
 int main(int argc, char** argv) {
   if (argc == 4 && std::string(argv[1]) == "relay") Relay(argv[2], argv[3]);
-  std::string kind = "userspace", tun_name, addr;
+  std::string kind = "userspace", tun_name, addr, addr6;
   int fd = -1;
   bool inline_input = false;
   int i = 1;
@@ -334,6 +334,8 @@ int main(int argc, char** argv) {
       tun_name = argv[i + 1];
     else if (flag == "--fd")
       fd = std::atoi(argv[i + 1]);
+    else if (flag == "--addr6")
+      addr6 = argv[i + 1];
     else if (flag == "--input")
       inline_input = std::string(argv[i + 1]) == "inline";
     else
@@ -354,17 +356,18 @@ int main(int argc, char** argv) {
       io.fd = fd;
     else
       Die("userspace needs --tun or --fd");
+    std::optional<IpInterface> iface6;
+    if (!addr6.empty() && !(iface6 = IpInterface::Parse(addr6))) Die("bad --addr6 " + addr6);
     auto* iop = &io;
-    auto us = Check(
-        UserspaceStack::Create(
-            {*iface, {}, kUserspaceMtu, inline_input ? InputMode::kInline : InputMode::kQueued},
-            [iop](ByteSpan p) {
-              if (iop->tun)
-                (void)iop->tun->Write(0, p);
-              else
-                send(iop->fd, p.data(), p.size(), MSG_NOSIGNAL);
-            }),
-        "userspace stack");
+    auto us = Check(UserspaceStack::Create({*iface, iface6, kUserspaceMtu,
+                                            inline_input ? InputMode::kInline : InputMode::kQueued},
+                                           [iop](ByteSpan p) {
+                                             if (iop->tun)
+                                               (void)iop->tun->Write(0, p);
+                                             else
+                                               send(iop->fd, p.data(), p.size(), MSG_NOSIGNAL);
+                                           }),
+                    "userspace stack");
     std::thread(RelayInbound, us.get(), &io).detach();
     stack = std::move(us);
   } else {
