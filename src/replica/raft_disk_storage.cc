@@ -117,7 +117,7 @@ Status RaftDiskStorage::Recover() {
   if (!reader.ok()) return reader.status();
   reader_ = std::move(*reader);
 
-  // A frame at `pos` is whole and its checksum holds: its body, else nullopt.
+  // Whether a whole frame with a matching checksum starts at `pos` (its body in `body`).
   Bytes body;
   auto frame_at = [&](uint64_t pos) -> Result<bool> {
     uint8_t h[kWalFrameHeader];

@@ -117,10 +117,12 @@ class ReplicatedPartition {
   // A message from a peer (decoded by wire.h). Errors: not addressed to this node.
   Status Step(raft::Message m);
   void Tick();
-  // Runs the Ready cycle until there is nothing left: persists entries and hard state
-  // (one sync), queues the messages, applies committed entries, answers requests. An
-  // error is a storage failure: the replica must be closed and reopened.
+  // Runs the Ready cycle: persists entries and hard state (one sync per Ready), queues
+  // the messages, applies committed entries, answers requests. Handles at most 64
+  // Readies per call: call again while HasWork(). An error is a storage failure: the
+  // replica must be closed and reopened.
   Status Process();
+  bool HasWork() const { return raft_->HasReady(); }
   std::vector<raft::Message> TakeMessages();
   std::vector<ProduceOutcome> TakeOutcomes();
 

@@ -121,7 +121,11 @@ void World::OnRequest(size_t n, size_t c, uint64_t seq, uint32_t attempt) {
 
 void World::AfterInput(size_t n) {
   Node& node = nodes_[n];
-  if (Status s = node.replica->Process(); !s.ok()) {
+  Status s = node.replica->Process();
+  for (int more = 0; more < 16 && s.ok() && node.replica->HasWork(); ++more) {
+    s = node.replica->Process();
+  }
+  if (!s.ok()) {
     if (!node.armed) return Fail("node " + std::to_string(node.id) + ": " + s.message());
     Trace("node %" PRIu64 ": power cut mid-write (%s)", node.id, s.message().c_str());
     node.replica->TakeMessages();  // never sent: the writes they promise failed
