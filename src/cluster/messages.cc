@@ -62,6 +62,13 @@ Bytes SealJoinRequest(const JoinKey& key, const PublicKey& joiner_eph, const Tok
   w.U8(PqCode(p.pq_algorithm));
   w.Bytes16(p.pq_public_key);
   w.U16(p.listen_port);
+  Bytes out = SealJoinRequestBytes(key, joiner_eph, id, plain);
+  SecureZero(plain.data(), plain.size());
+  return out;
+}
+
+Bytes SealJoinRequestBytes(const JoinKey& key, const PublicKey& joiner_eph, const TokenId& id,
+                           ByteSpan plain) {
   Bytes out = Concat({joiner_eph, id});
   const size_t head = out.size();
   out.resize(head + plain.size() + crypto::kAeadTagSize);

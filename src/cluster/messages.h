@@ -56,6 +56,10 @@ struct JoinRequestOuter {
 
 Bytes SealJoinRequest(const JoinKey& key, const PublicKey& joiner_eph, const TokenId& id,
                       const JoinRequestPlain& plain);
+// The same with the plaintext given as bytes (tests and fuzzing reach the parser past
+// the AEAD with it).
+Bytes SealJoinRequestBytes(const JoinKey& key, const PublicKey& joiner_eph, const TokenId& id,
+                           ByteSpan plain);
 std::optional<JoinRequestOuter> ParseJoinRequest(ByteSpan body);
 std::optional<JoinRequestPlain> OpenJoinRequest(const JoinKey& key, const JoinRequestOuter& req);
 

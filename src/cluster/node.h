@@ -15,10 +15,12 @@
 //   WireGuard per peer, whether it had a handshake in the last 3 minutes →
 //             OnPeerStatus(K, up, now) (at least every few seconds)
 //   time      Tick(now) at NextDeadline() or earlier
-//   after each call: TakeOutput() and carry it out (send underlay datagrams from the
-//   WireGuard port, mesh datagrams from overlay port 9094 to the peer's overlay
-//   address port 9094, apply peer changes to the device, print events, save state
-//   with ExportState() when state_changed).
+//   after each call: TakeOutput() and carry it out: send underlay datagrams from the
+//   WireGuard port; apply kAdd/kUpdate peer changes, THEN send mesh datagrams (from
+//   overlay port 9094 to the peer's overlay address, port 9094), THEN apply kRemove
+//   (a push to a member being removed leaves before its tunnel goes; one to a member
+//   just added needs its peer); print events; save ExportState() when state_changed.
+//   A Node built from saved state emits its peer set at the first Tick().
 //
 // THREAD SAFETY: none; one thread (or one lock) drives a Node.
 #pragma once
@@ -75,8 +77,10 @@ struct PeerChange {
   Kind kind = Kind::kAdd;
   PublicKey key{};
   std::string name;
-  std::optional<wg::Endpoint> endpoint;       // kAdd/kUpdate: set it (nullopt: leave as is)
-  uint32_t allowed_ip = 0;                    // overlay address, /32, host byte order
+  std::optional<wg::Endpoint> endpoint;  // kAdd/kUpdate: set it (nullopt: leave as is)
+  // Overlay address, /32, host byte order; 0: no allowed IPs (a rotated-in key that may
+  // handshake but carries nothing yet).
+  uint32_t allowed_ip = 0;
   std::optional<pq::Algorithm> pq_algorithm;  // nullopt: no PQ exchange for this peer
   Bytes pq_public_key;
   uint16_t keepalive_seconds = kKeepaliveSeconds;
