@@ -78,6 +78,9 @@ Status FrameReader::Fail(std::string message) {
 
 Status FrameReader::Feed(ByteSpan chunk) {
   if (!status_.ok()) return status_;
+  if (buffered_bytes() >= kFrameLengthFieldSize + max_frame_bytes_) {
+    return Status::Error("FrameReader holds a complete frame: call Next() before Feed()");
+  }
   Compact();
   buffer_.insert(buffer_.end(), chunk.begin(), chunk.end());
   return Status::Ok();

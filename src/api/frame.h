@@ -91,8 +91,9 @@ class FrameReader {
   explicit FrameReader(size_t max_frame_bytes = kDefaultMaxFrameBytes);
 
   // Appends the next bytes of the stream. Call Next() until it returns nullopt after
-  // each Feed: buffered bytes are bounded by one partial frame plus `chunk`.
-  // Fails (and stays failed) when the reader already failed.
+  // each Feed: buffered bytes stay below one frame plus `chunk`. Fails when the reader
+  // already failed, and (without failing the reader) when a whole frame is still
+  // buffered, i.e. Next() was not drained.
   Status Feed(ByteSpan chunk);
 
   // The next complete frame, nullopt when more bytes are needed, or an error for a

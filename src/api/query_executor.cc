@@ -1,6 +1,7 @@
 #include "api/query_executor.h"
 
 #include <algorithm>
+#include <cmath>
 #include <optional>
 
 #include "api/query_eval.h"
@@ -13,6 +14,10 @@ std::optional<uint64_t> NonNegativeInteger(const Literal& l) {
   if (l.kind != Literal::Kind::kNumber) return std::nullopt;
   if (l.number.kind == Number::Kind::kInt && l.number.i >= 0) return uint64_t(l.number.i);
   if (l.number.kind == Number::Kind::kUint) return l.number.u;
+  double d = l.number.d;  // kDouble: 1.0 names offset or partition 1 as well
+  if (l.number.kind == Number::Kind::kDouble && d >= 0 && d < 0x1p64 && d == std::floor(d)) {
+    return uint64_t(d);
+  }
   return std::nullopt;
 }
 

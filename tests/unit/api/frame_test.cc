@@ -154,6 +154,17 @@ TEST(FrameTest, TruncatedFrameWaits) {
   EXPECT_EQ(reader.buffered_bytes(), b.size());
 }
 
+TEST(FrameTest, FeedRefusesMoreWhileAWholeFrameIsBuffered) {
+  FrameReader reader(64);
+  Bytes frame = Encoded(MessageType::kQuery, 1, Bytes(56));  // exactly the limit
+  ASSERT_TRUE(reader.Feed(frame).ok());
+  EXPECT_FALSE(reader.Feed(Bytes{0}).ok());  // not drained
+  EXPECT_FALSE(reader.failed());
+  auto f = reader.Next();
+  ASSERT_TRUE(f.ok() && f->has_value());
+  EXPECT_TRUE(reader.Feed(frame).ok());
+}
+
 TEST(FrameTest, KnownTypesAreExactlyTheEnum) {
   int known = 0;
   for (int t = 0; t < 256; ++t) known += IsKnownMessageType(uint8_t(t));

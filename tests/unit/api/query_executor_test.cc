@@ -129,6 +129,13 @@ TEST(QueryExecutorTest, PartitionAndOffsetConditionsNarrowTheScan) {
   EXPECT_EQ(r.scanned, 2u);
   EXPECT_EQ(r.not_object, 1u);
 
+  MemorySource d = Users();
+  QueryExecutor ex4(&d);
+  r = Ok(ex4.Run("SELECT age FROM users/all WHERE _partition = 1.0 AND _offset >= 48.0"));
+  EXPECT_EQ(Ages(r), (std::vector<int>{98, 99}));
+  r = Ok(ex4.Run("SELECT age FROM users/all WHERE _partition = 0.5"));
+  EXPECT_TRUE(r.rows.empty());
+
   MemorySource u = Users();
   QueryExecutor ex3(&u);
   r = Ok(ex3.Run("SELECT age FROM users/all WHERE _partition = 7"));
