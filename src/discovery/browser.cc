@@ -127,7 +127,7 @@ void Browser::AbsorbAddress(TimePoint now, const Inbound& in, const ResourceReco
   }
   Host& host = it->second;
   IpAddress addr = *ip;
-  if (addr.v6 && addr.IsLinkLocal()) addr.scope_id = in.from.ip.scope_id;
+  if (addr.v6 && addr.IsLinkLocal()) addr.scope_id = in.ifindex ? in.ifindex : in.from.ip.scope_id;
   if (rr.cache_flush && rr.ttl != 0) {  // §10.2: older records of this name and type go
     for (auto& [a, life] : host.addresses) {
       if (a.v6 == addr.v6 && !(a == addr) && now - life.received > seconds(1)) {

@@ -17,6 +17,7 @@ struct Datagram {
 struct Inbound {
   UdpAddress from;
   bool multicast = true;
+  uint32_t ifindex = 0;  // the interface it arrived on (0: unknown); scopes link-local data
 };
 
 }  // namespace dlog::discovery

@@ -195,7 +195,8 @@ class Driver {
       if (!(fds[i].revents & POLLIN)) continue;
       auto r = socks_[i]->Receive(std::chrono::milliseconds(0));
       if (!r.ok() || !*r) continue;
-      core.OnDatagram(clock_.Now(), Inbound{FromEndpoint((*r)->from), (*r)->to_group}, (*r)->data);
+      core.OnDatagram(clock_.Now(),
+                      Inbound{FromEndpoint((*r)->from), (*r)->to_group, (*r)->ifindex}, (*r)->data);
     }
   }
   TimePoint Now() const { return clock_.Now(); }

@@ -285,6 +285,12 @@ TEST(Browser, LinkLocalAddressesGetTheScopeOfTheInterface) {
   b.OnDatagram(clock.Now(), Inbound{from, true}, *EncodeMessage(m));
   ASSERT_EQ(b.Candidates().size(), 1u);
   EXPECT_EQ(b.Candidates()[0].addresses[0].ToString(), "fe80::7%4");
+  // Heard over IPv4 (avahi publishes AAAA on IPv4 too): the interface gives the scope.
+  Browser b4(BrowserConfig{}, rng);
+  b4.Start(clock.Now());
+  b4.OnDatagram(clock.Now(), Inbound{kPeer, true, 9}, *EncodeMessage(m));
+  ASSERT_EQ(b4.Candidates().size(), 1u);
+  EXPECT_EQ(b4.Candidates()[0].addresses[0].ToString(), "fe80::7%9");
 }
 
 }  // namespace
