@@ -122,8 +122,38 @@ pq::ExchangeCounters PqPath::Counters() const {
   return ex_->counters();
 }
 
+// Under mu_: removes and re-adds the peer as it is (PSK included) when it has no keypair;
+// its persistent keepalive then begins with an initiation right away.
+void PqPath::RestartHandshake(wg::Device& device, const pq::WgPublicKey& wg_key, TimePoint now,
+                              WallTime wall, wg::Output& out) {
+  for (const wg::PeerSnapshot& p : device.Snapshot().peers) {
+    if (p.public_key != wg_key) continue;
+    if (p.has_current_keypair || p.has_next_keypair || p.persistent_keepalive_interval == 0) return;
+    wg::ConfigUpdate u;
+    wg::PeerUpdate& gone = u.peers.emplace_back();
+    gone.public_key = wg_key;
+    gone.remove = true;
+    wg::PeerUpdate& back = u.peers.emplace_back();
+    back.public_key = wg_key;
+    back.preshared_key = p.preshared_key;
+    back.endpoint = p.endpoint;
+    back.persistent_keepalive_interval = p.persistent_keepalive_interval;
+    back.replace_allowed_ips = true;
+    for (const wg::IpPrefix& a : p.allowed_ips) back.allowed_ips.push_back({a, false});
+    if (Status s = device.ApplyConfig(u, now, wall, out); !s.ok())
+      DLOG_ERROR("pq: restarting a handshake: %s", s.message().c_str());
+    return;
+  }
+}
+
 // Under mu_: applies pq_out_'s PSK updates in order and moves its datagrams to `out`.
+// The exchange's datagrams go first: an EmptyData must reach the initiator (who installs
+// the key on it) before a handshake initiation made with that key.
 void PqPath::Process(wg::Device& device, TimePoint now, WallTime wall, wg::Output& out) {
+  for (const pq::Output::Datagram& d : pq_out_.datagrams) {
+    MutableByteSpan slot = out.AddDatagram(d.to, d.bytes.size());
+    std::copy(d.bytes.begin(), d.bytes.end(), slot.begin());
+  }
   for (const pq::PskUpdate& u : pq_out_.psk_updates) {
     psks_[u.wg_public_key] = u.psk;
     wg::ConfigUpdate cu;
@@ -133,10 +163,8 @@ void PqPath::Process(wg::Device& device, TimePoint now, WallTime wall, wg::Outpu
     DLOG_INFO("pq: peer %u PSK %s, epoch %llu", u.peer,
               u.source == pq::PskSource::kExchange ? "exchanged" : "random",
               (unsigned long long)u.epoch);
-  }
-  for (const pq::Output::Datagram& d : pq_out_.datagrams) {
-    MutableByteSpan slot = out.AddDatagram(d.to, d.bytes.size());
-    std::copy(d.bytes.begin(), d.bytes.end(), slot.begin());
+    if (restart_handshakes_ && u.source == pq::PskSource::kExchange)
+      RestartHandshake(device, u.wg_public_key, now, wall, out);
   }
   pq_out_.Clear();
 }

@@ -73,9 +73,20 @@ class PqPath {
   std::optional<PqPeerState> PeerState(const pq::WgPublicKey& wg_key) const;
   pq::ExchangeCounters Counters() const;
 
+  // When on: a WireGuard peer without a session whose PSK slot just got an exchanged key
+  // starts a handshake at once, instead of at its next retransmission (up to 5 s later;
+  // its earlier attempts, made with the random PSK, could not succeed). Done by
+  // re-creating the peer from its snapshot, so only for peers that have no keypair.
+  void SetRestartHandshakes(bool on) {
+    std::lock_guard lock(mu_);
+    restart_handshakes_ = on;
+  }
+
  private:
   explicit PqPath(std::unique_ptr<pq::Exchange> ex) : ex_(std::move(ex)) {}
   void Process(wg::Device& device, TimePoint now, WallTime wall, wg::Output& out);
+  void RestartHandshake(wg::Device& device, const pq::WgPublicKey& wg_key, TimePoint now,
+                        WallTime wall, wg::Output& out);
 
   mutable std::mutex mu_;
   std::unique_ptr<pq::Exchange> ex_;
@@ -83,6 +94,7 @@ class PqPath {
   // Per PQ peer (bounded by the peers added): its id and latest PSK.
   std::map<pq::WgPublicKey, pq::PeerId> ids_;
   std::map<pq::WgPublicKey, Secret<32>> psks_;
+  bool restart_handshakes_ = false;
 };
 
 }  // namespace dlog::node

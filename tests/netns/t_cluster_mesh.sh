@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# t_cluster_mesh — zero-configuration cluster: three dlog-server nodes, each in its own
+# namespace on one bridge. node1 bootstraps and prints a join token; node2 and node3 start
+# with only the token and node1's underlay address as seed. Within 10 s the full mesh is
+# up: every node pings every other's overlay address and `wg show` has a handshake with
+# every peer. node2 restarts with nothing but its data directory: same identity and
+# overlay address, and the mesh comes back. Then node3 runs the userspace stack (lwIP,
+# no TUN): the tun nodes reach it through the mesh.
+#   STACK3=userspace (default) | tun
+source "$(dirname "$0")/lib.sh"
+need_tools
+DLOG_SERVER=${DLOG_SERVER:-$BUILD_DIR/src/programs/dlog-server}
+[ -x "$DLOG_SERVER" ] || fail "missing $DLOG_SERVER (build first)"
+STACK3=${STACK3:-userspace}
+T=${TAG: -5}
+BR=dlt$T-br
+NET=192.168.77
+
+make_ns "$BR"
+ip -n "$BR" link add br0 type bridge
+ip -n "$BR" link set br0 up
+for i in 1 2 3; do
+  make_ns "dlt$T-n$i"
+  ip link add eth0 netns "dlt$T-n$i" type veth peer name p$i netns "$BR"
+  ip -n "$BR" link set p$i master br0 up
+  ip -n "dlt$T-n$i" addr add $NET.1$i/24 dev eth0
+  ip -n "dlt$T-n$i" link set eth0 up
+  IFACES+=("dl${T}n$i")
+done
+
+# start_node I STACK ARGS...: dlog-server in namespace I, its output in $WORK/nI.out.
+start_node() {
+  local i=$1 stack=$2; shift 2
+  ip netns exec "dlt$T-n$i" env LOG_LEVEL=${NODE_LOG_LEVEL:-info} "$DLOG_SERVER" --data-dir "$WORK/d$i" \
+    --name "node-$i" --stack "$stack" --interface "dl${T}n$i" "$@" >"$WORK/n$i.out" 2>"$WORK/n$i.err" &
+  PIDS+=($!)
+  eval "PID$i=$!"
+}
+# wait_line I REGEX SECONDS: the first output line of node I matching REGEX.
+wait_line() {
+  local i=$1 re=$2 n=$(($3 * 10))
+  for _ in $(seq "$n"); do
+    grep -m1 -E "$re" "$WORK/n$i.out" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  cat "$WORK/n$i.out" "$WORK/n$i.err" >&2
+  fail "node$i: no line matching '$re' within $3 s"
+}
+overlay_of() { wait_line "$1" '^WireGuard endpoint: ' 40 | awk '{print $3}'; }
+# mesh_up SECONDS I...: every pair of the given tun nodes pings, within SECONDS.
+mesh_up() {
+  local limit=$1; shift
+  local t0=$SECONDS
+  while :; do
+    local ok=1
+    for a in "$@"; do
+      for b in 1 2 3; do
+        [ "$a" = "$b" ] && continue
+        ip netns exec "dlt$T-n$a" ping -c1 -W1 -q "${ADDR[$b]}" >/dev/null 2>&1 || { ok=0; break 2; }
+      done
+    done
+    [ $ok = 1 ] && { log "  mesh up after $((SECONDS - t0)) s"; return 0; }
+    [ $((SECONDS - t0)) -ge "$limit" ] && return 1
+    sleep 0.2
+  done
+}
+handshakes() {  # handshakes I: number of peers of node I with a handshake (wg show)
+  ip netns exec "dlt$T-n$1" wg show "dl${T}n$1" latest-handshakes | awk '$2 != 0' | wc -l
+}
+
+declare -A ADDR
+log "node1: --bootstrap"
+start_node 1 tun --bootstrap
+TOKEN=$(wait_line 1 '^Join token: ' 15 | awk '{print $3}')
+ADDR[1]=$(overlay_of 1)
+grep -q 'Private key: generated' "$WORK/n1.out" || fail "node1 did not generate keys"
+[ "$(stat -c %a "$WORK/d1")" = 700 ] || fail "data dir not 0700"
+[ "$(stat -c %a "$WORK/d1/node.key")" = 600 ] || fail "key file not 0600"
+log "  token ${TOKEN:0:12}..., node1 at ${ADDR[1]}"
+
+t0=$(date +%s.%N)
+log "node2, node3: --join <token> --seed $NET.11:51820"
+start_node 2 tun --join "$TOKEN" --seed $NET.11:51820
+start_node 3 tun --join "$TOKEN" --seed $NET.11:51820
+ADDR[2]=$(overlay_of 2)
+ADDR[3]=$(overlay_of 3)
+log "  overlay: ${ADDR[1]} ${ADDR[2]} ${ADDR[3]}"
+[ "${ADDR[1]}" != "${ADDR[2]}" ] && [ "${ADDR[2]}" != "${ADDR[3]}" ] && [ "${ADDR[1]}" != "${ADDR[3]}" ] ||
+  fail "overlay addresses collide"
+mesh_up 10 1 2 3 || fail "full mesh not up within 10 s of the joins"
+log "  full mesh $(python3 -c "import time; print(round(time.time() - $t0, 1))") s after the joins started"
+for i in 1 2 3; do
+  [ "$(handshakes $i)" = 2 ] || fail "node$i: wg show has no handshake with both peers"
+done
+for i in 2 3; do
+  grep -q 'Cluster ready! Node ID: node-'$i "$WORK/n$i.out" || fail "node$i: no 'Cluster ready!' line"
+  grep -q '✓ Tunnel to node-' "$WORK/n$i.out" || fail "node$i: no tunnel line"
+done
+sed "s/^/    node3| /" "$WORK/n3.out" "$WORK/n3.err" >&2
+
+log "status socket of node2"
+STATUS=$(ip netns exec "dlt$T-n2" python3 - "$WORK/d2/status.sock" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b"status\n"); s.shutdown(socket.SHUT_WR)
+data = b""
+while True:
+    b = s.recv(65536)
+    if not b: break
+    data += b
+st = json.loads(data)
+peers = [m for m in st["members"] if not m["self"]]
+assert len(st["members"]) == 3, st
+assert all(m["last_handshake"] > 0 and m["rx_bytes"] > 0 for m in peers), st
+assert all(m["pq"] == "active" for m in peers), st
+print(st["overlay"], len(peers))
+PY
+) || fail "status: $STATUS"
+log "  status: $STATUS"
+[ "$(stat -c %a "$WORK/d2/status.sock")" = 600 ] || fail "status socket not 0600"
+
+log "restart node2 with nothing but its data directory"
+PUB2=$(ip netns exec "dlt$T-n2" wg show "dl${T}n2" public-key)
+kill "$PID2"; wait "$PID2" 2>/dev/null || true
+start_node 2 tun
+wait_line 2 'Private key: loaded' 10 >/dev/null
+A2=$(overlay_of 2)
+[ "$A2" = "${ADDR[2]}" ] || fail "node2 came back at $A2, not ${ADDR[2]}"
+[ "$(ip netns exec "dlt$T-n2" wg show "dl${T}n2" public-key)" = "$PUB2" ] || fail "node2's key changed"
+mesh_up 20 1 2 3 || fail "mesh not back after node2's restart"
+
+if [ "$STACK3" = userspace ]; then
+  log "node3 again, on the userspace stack (lwIP, no TUN)"
+  kill "$PID3"; wait "$PID3" 2>/dev/null || true
+  ip -n "dlt$T-n3" link del "dl${T}n3" 2>/dev/null || true
+  start_node 3 userspace
+  [ "$(overlay_of 3)" = "${ADDR[3]}" ] || fail "node3 changed address"
+  mesh_up 20 1 2 || fail "tun nodes do not reach the userspace node"
+fi
+log "PASS"
