@@ -2,8 +2,11 @@
 #include "stack/kernel_stack.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <fstream>
 #include <thread>
 
 namespace dlog::stack {
@@ -109,6 +112,49 @@ TEST(KernelStack, TimeoutsAndCloseWakeWaiters) {
 TEST(KernelStack, ListenFailsOnAForeignAddress) {
   KernelStack stack(IpAddress::V4(192, 0, 2, 1));  // TEST-NET-1, not ours
   EXPECT_FALSE(stack.Listen(0).ok());
+}
+
+}  // namespace
+}  // namespace dlog::stack
+
+namespace dlog::stack {
+namespace {
+
+TEST(UnixSocket, OwnerOnlyStaleReplacedLiveRefused) {
+  char dir[] = "/tmp/dlog-unix-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  std::string path = std::string(dir) + "/admin.sock";
+  {
+    std::ofstream stale(path);  // a leftover file where the socket goes
+  }
+  auto l = ListenUnix(path);
+  ASSERT_TRUE(l.ok()) << l.error();
+  struct stat st {};
+  ASSERT_EQ(stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+
+  auto c = ConnectUnix(path, kIo);
+  ASSERT_TRUE(c.ok()) << c.error();
+  auto a = (*l)->Accept(kIo);
+  ASSERT_TRUE(a.ok()) << a.error();
+  ASSERT_TRUE((*c)->Write(AsBytes("ping"), kIo).ok());
+  uint8_t buf[4];
+  size_t got = 0;
+  while (got < 4) {
+    auto n = a->stream->Read({buf + got, 4 - got}, kIo);
+    ASSERT_TRUE(n.ok() && *n > 0);
+    got += *n;
+  }
+  EXPECT_EQ(std::string(reinterpret_cast<char*>(buf), 4), "ping");
+  EXPECT_FALSE(ListenUnix(path).ok());  // a live listener is not replaced
+  l->reset();
+  c->reset();
+  a->stream.reset();
+  auto refused = ConnectUnix(path, kIo);  // the file remains, nobody listens
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().rfind("connection refused", 0), 0u) << refused.error();
+  unlink(path.c_str());
+  rmdir(dir);
 }
 
 }  // namespace
