@@ -20,7 +20,16 @@ class FakeBackend : public AdminBackend {
     return std::nullopt;
   }
   nlohmann::json Status() override {
-    return {{"node", {{"name", "node-a"}}}, {"members", nlohmann::json::array()}};
+    return {{"node", {{"name", "node-a"}, {"role", "node"}, {"overlay", "10.0.0.1"}}},
+            {"members",
+             {{{"name", "node-b"},
+               {"role", "node"},
+               {"overlay", "10.0.0.2"},
+               {"endpoint", "192.168.1.11:51820"},
+               {"last_handshake_unix", 0},
+               {"rx_bytes", 3 << 20},
+               {"tx_bytes", 1536},
+               {"pq", {{"enabled", true}, {"last_exchange_unix", 0}}}}}}};
   }
   std::string Metrics() override { return "dlog_members 1\n"; }
   nlohmann::json Members() override { return nlohmann::json::array(); }
