@@ -314,5 +314,27 @@ TEST(ReplicatedPartition, RestartResumesFromTheApplyCheckpoint) {
   EXPECT_EQ(c.outcomes[101].base_offset, 10u);
 }
 
+// The Ready contract: a follower whose wal cannot be written or synced acknowledges
+// nothing (an append acknowledgement promises durable entries).
+TEST(ReplicatedPartition, NoAcknowledgementLeavesBeforeTheSync) {
+  Cluster c;
+  int l = c.ElectLeader();
+  ASSERT_GE(l, 0);
+  int f = (l + 1) % 3;
+  c.Produce(l, 1, 0, 0, {"a"});
+  ASSERT_TRUE(c.replicas[size_t(l)]->Process().ok());
+  std::vector<raft::Message> to_f;
+  for (raft::Message& m : c.replicas[size_t(l)]->TakeMessages()) {
+    if (m.to == raft::NodeId(f + 1)) to_f.push_back(std::move(m));
+  }
+  ASSERT_FALSE(to_f.empty());
+  c.envs[size_t(f)]->FailWritesAfter(1);  // the entry's frame is written, its sync fails
+  for (raft::Message& m : to_f) ASSERT_TRUE(c.replicas[size_t(f)]->Step(std::move(m)).ok());
+  EXPECT_FALSE(c.replicas[size_t(f)]->Process().ok());
+  for (const raft::Message& m : c.replicas[size_t(f)]->TakeMessages()) {
+    EXPECT_NE(m.type, raft::MessageType::kAppendResponse) << "acknowledged an unsynced entry";
+  }
+}
+
 }  // namespace
 }  // namespace dlog::replica
