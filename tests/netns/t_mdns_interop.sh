@@ -9,6 +9,9 @@
 #       finds it with its address, port and TXT.
 #   (c) avahi-browse -rpt (through a private D-Bus system bus) finds and resolves
 #       dlog-mdns's announcement; after dlog-mdns exits (goodbye) avahi forgets it.
+#   (d) seeds through real DNS (res_nquery to a small DNS server in C): a name with three
+#       A records (a Kubernetes headless Service) gives three candidates; an SRV name
+#       gives its targets with their ports.
 # avahi-daemon runs in a private mount namespace (tmpfs on /run, private services dir)
 # and talks to a private dbus-daemon, so the host's avahi and D-Bus are untouched.
 source "$(dirname "$0")/lib.sh"
@@ -174,4 +177,42 @@ sleep 2
 left=$(ip netns exec "$NC" timeout 20 avahi-browse -pt _dlog._udp 2>/dev/null)
 echo "$left" | grep -q ";node-a;" && fail "avahi still lists node-a after its goodbye: $left"
 echo "$left" | grep -q ";avahi-node;" || fail "avahi-browse lost its own service: $left"
+
+log "(d) dlog-mdns seeds against a DNS server in C"
+cat >"$WORK/dns.py" <<'PY'
+import socket, struct, sys
+def name(n): return b"".join(bytes([len(l)]) + l.encode() for l in n.split(".")) + b"\0"
+def rr(owner, rtype, data): return name(owner) + struct.pack(">HHIH", rtype, 1, 30, len(data)) + data
+A = lambda ip: socket.inet_aton(ip)
+ZONE = {
+  ("dlog.ns.svc.cluster.local", 1): ([rr("dlog.ns.svc.cluster.local", 1, A("10.244.0.%d" % i)) for i in (1, 2, 3)], []),
+  ("_dlog._udp.example", 33): ([rr("_dlog._udp.example", 33, struct.pack(">HHH", 0, 0, 7000 + i) + name("n%d.example" % i)) for i in (1, 2)],
+                               [rr("n%d.example" % i, 1, A("192.0.2.%d" % i)) for i in (1, 2)]),
+}
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("10.77.0.3", 53))
+print("listening", file=sys.stderr, flush=True)
+while True:
+  q, peer = s.recvfrom(512)
+  i, labels = 12, []
+  while q[i]: labels.append(q[i + 1:i + 1 + q[i]].decode()); i += 1 + q[i]
+  qtype = struct.unpack(">H", q[i + 1:i + 3])[0]
+  an, ar = ZONE.get((".".join(labels).lower(), qtype), ([], []))
+  known = any(k[0] == ".".join(labels).lower() for k in ZONE)
+  flags = 0x8180 if known else 0x8183
+  head = struct.pack(">HHHHHH", struct.unpack(">H", q[:2])[0], flags, 1, len(an), 0, len(ar))
+  s.sendto(head + q[12:i + 5] + b"".join(an) + b"".join(ar), peer)
+PY
+ip netns exec "$NC" python3 "$WORK/dns.py" 2>"$WORK/dns.log" &
+PIDS+=($!)
+for _ in $(seq 50); do grep -q listening "$WORK/dns.log" && break; sleep 0.1; done
+seeds=$(ip netns exec "$NB" timeout 20 "$DLOG_MDNS" seeds --server 10.77.0.3:53 --port 51820 \
+  dns:dlog.ns.svc.cluster.local srv:_dlog._udp.example 10.77.0.9:51820 2>"$WORK/seeds.err") \
+  || { cat "$WORK/seeds.err" >&2; fail "dlog-mdns seeds failed"; }
+echo "$seeds" | sed 's/^/    seeds: /' >&2
+[ "$(echo "$seeds" | grep -cP '^dns:dlog\.ns\.svc\.cluster\.local\t10\.244\.0\.[123]\t51820\t$')" = 3 ] \
+  || fail "headless Service: expected three candidates"
+echo "$seeds" | grep -qP '^srv:_dlog\._udp\.example\t192\.0\.2\.1\t7001\t$' || fail "SRV target n1"
+echo "$seeds" | grep -qP '^srv:_dlog\._udp\.example\t192\.0\.2\.2\t7002\t$' || fail "SRV target n2"
+echo "$seeds" | grep -qP '^10\.77\.0\.9:51820\t10\.77\.0\.9\t51820\t$' || fail "static seed"
 log "PASS t_mdns_interop"
