@@ -33,8 +33,9 @@ class AdminBackend {
   // The member behind an overlay address; nullopt: not a member (refused).
   virtual std::optional<Caller> Identify(const stack::IpAddress& remote) = 0;
 
-  // {"node": {...}, "members": [{name, role, overlay, endpoint, last_handshake_unix,
-  //   rx_bytes, tx_bytes, pq: {enabled, last_exchange_unix, epoch}}...]} (docs/ADMIN.md)
+  // The node's status, as src/node/status.h describes it: {"node", "overlay", "cluster",
+  // "stack", "listen_port", "members": [{name, role, overlay, self, endpoint,
+  // last_handshake, rx_bytes, tx_bytes, pq, pq_epoch}...]}
   virtual nlohmann::json Status() = 0;
   virtual std::string Metrics() = 0;  // Prometheus text exposition format
   virtual nlohmann::json Members() = 0;

@@ -116,26 +116,29 @@ int64_t Int(const nlohmann::json& j, const char* key) {
   return j.contains(key) && j[key].is_number() ? j[key].get<int64_t>() : 0;
 }
 
+// The PQ column: "off" (no PQ exchange with this member), "pending" (its PSK slot holds a
+// random key: no data flows yet) or "active, epoch N".
 std::string PqState(const nlohmann::json& m) {
-  if (!m.contains("pq") || !m["pq"].is_object()) return "-";
-  const auto& pq = m["pq"];
-  if (!pq.value("enabled", false)) return "off";
-  int64_t last = Int(pq, "last_exchange_unix");
-  return last ? "on, PSK " + Ago(last) : "on, waiting";
+  std::string pq = Str(m, "pq");
+  if (pq == "active" && m.contains("pq_epoch")) pq += ", epoch " + Str(m, "pq_epoch");
+  return pq;
 }
 
+// docs/SERVER.md has the fields of the node's status answer (src/node/status.h).
 void PrintStatus(const nlohmann::json& j) {
-  const auto& n = j.contains("node") ? j["node"] : nlohmann::json::object();
-  printf("Node %s (%s), overlay %s, cluster %s, stack %s\n", Str(n, "name").c_str(),
-         Str(n, "role").c_str(), Str(n, "overlay").c_str(), Str(n, "cluster").c_str(),
-         Str(n, "stack").c_str());
+  printf("Node %s, overlay %s, cluster %s, stack %s, port %s\n", Str(j, "node").c_str(),
+         Str(j, "overlay").c_str(), Str(j, "cluster").c_str(), Str(j, "stack").c_str(),
+         Str(j, "listen_port").c_str());
   printf("%-16s %-6s %-12s %-24s %-14s %-10s %-10s %s\n", "MEMBER", "ROLE", "OVERLAY", "ENDPOINT",
          "HANDSHAKE", "RX", "TX", "PQ");
   for (const auto& m : j.value("members", nlohmann::json::array())) {
-    printf("%-16s %-6s %-12s %-24s %-14s %-10s %-10s %s\n", Str(m, "name").c_str(),
-           Str(m, "role").c_str(), Str(m, "overlay").c_str(), Str(m, "endpoint").c_str(),
-           Ago(Int(m, "last_handshake_unix")).c_str(), Bytes(uint64_t(Int(m, "rx_bytes"))).c_str(),
-           Bytes(uint64_t(Int(m, "tx_bytes"))).c_str(), PqState(m).c_str());
+    bool self = m.value("self", false);
+    std::string name = Str(m, "name") + (self ? " (this)" : "");
+    printf("%-16s %-6s %-12s %-24s %-14s %-10s %-10s %s\n", name.c_str(), Str(m, "role").c_str(),
+           Str(m, "overlay").c_str(), Str(m, "endpoint").c_str(),
+           self ? "-" : Ago(Int(m, "last_handshake")).c_str(),
+           Bytes(uint64_t(Int(m, "rx_bytes"))).c_str(), Bytes(uint64_t(Int(m, "tx_bytes"))).c_str(),
+           self ? "-" : PqState(m).c_str());
   }
 }
 

@@ -19,17 +19,21 @@ class FakeBackend : public AdminBackend {
       return Caller{false, "lo", cluster::Role::kAdmin};
     return std::nullopt;
   }
-  nlohmann::json Status() override {
-    return {{"node", {{"name", "node-a"}, {"role", "node"}, {"overlay", "10.0.0.1"}}},
+  nlohmann::json Status() override {  // the shape of src/node/status.h
+    return {{"node", "node-a"},
+            {"overlay", "10.0.0.1"},
+            {"stack", "tun"},
+            {"listen_port", 51820},
             {"members",
              {{{"name", "node-b"},
                {"role", "node"},
                {"overlay", "10.0.0.2"},
                {"endpoint", "192.168.1.11:51820"},
-               {"last_handshake_unix", 0},
+               {"last_handshake", 0},
                {"rx_bytes", 3 << 20},
                {"tx_bytes", 1536},
-               {"pq", {{"enabled", true}, {"last_exchange_unix", 0}}}}}}};
+               {"pq", "active"},
+               {"pq_epoch", 4}}}}};
   }
   std::string Metrics() override { return "dlog_members 1\n"; }
   nlohmann::json Members() override { return nlohmann::json::array(); }
