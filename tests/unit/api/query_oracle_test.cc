@@ -22,8 +22,9 @@ struct V {
   long long i = 0;
   double d = 0;
   std::string s;
-  std::vector<V> items;                           // kArr
-  std::vector<std::pair<std::string, V>> fields;  // kObj, unique names
+  std::vector<V> items;            // kArr
+  std::vector<std::string> names;  // kObj: unique member names …
+  std::vector<V> members;          // … and their values
 };
 
 const char* kNames[] = {"a", "b", "c", "d"};
@@ -76,7 +77,10 @@ struct Gen {
     V v;
     v.k = V::kObj;
     for (const char* name : kNames) {
-      if (Pick(3) != 0) v.fields.emplace_back(name, Value(depth));
+      if (Pick(3) != 0) {
+        v.names.push_back(name);
+        v.members.push_back(Value(depth));
+      }
     }
     return v;
   }
@@ -109,8 +113,8 @@ std::string ToJson(const V& v) {
     }
     case V::kObj: {
       std::string out = "{";
-      for (size_t i = 0; i < v.fields.size(); ++i) {
-        out += (i ? "," : "") + Quote(v.fields[i].first) + ":" + ToJson(v.fields[i].second);
+      for (size_t i = 0; i < v.names.size(); ++i) {
+        out += (i ? "," : "") + Quote(v.names[i]) + ":" + ToJson(v.members[i]);
       }
       return out + "}";
     }
@@ -123,8 +127,8 @@ const V* Find(const V& root, const std::vector<std::string>& path) {
   for (const std::string& name : path) {
     if (cur->k != V::kObj) return nullptr;
     const V* next = nullptr;
-    for (const auto& [n, child] : cur->fields) {
-      if (n == name) next = &child;
+    for (size_t i = 0; i < cur->names.size(); ++i) {
+      if (cur->names[i] == name) next = &cur->members[i];
     }
     if (!next) return nullptr;
     cur = next;
