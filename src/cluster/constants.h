@@ -58,7 +58,7 @@ inline constexpr size_t kMaxNameSize = 63;
 inline constexpr size_t kMaxEndpoints = 4;   // per member record
 inline constexpr size_t kMaxMembers = 1024;  // records (tombstones included)
 inline constexpr size_t kMaxTokens = 256;
-inline constexpr size_t kMaxAcceptMembers = 8;  // other members carried by a JoinAccept
+inline constexpr size_t kMaxAcceptMembers = 3;  // other members carried by a JoinAccept
 
 // --- Enrollment ---------------------------------------------------------------------
 // A JoinRequest's wall-clock timestamp must be within this of the member's clock;

@@ -12,7 +12,7 @@
 //                     X25519(member_eph, joiner_eph))
 //   plain: cluster_public 32 | signature 64 | rest
 //   rest:  joiner record (member.h) | has_keys 1 | [signing seed 32 | cluster secret 32] |
-//          n 1 | n × member record (n ≤ kMaxAcceptMembers)
+//          n 1 | n × member record (n ≤ kMaxAcceptMembers = 3)
 //   signature: Ed25519 by the cluster key over "dlog join accept v1" ‖ joiner_eph ‖
 //              BLAKE2s(rest): binds the answer to this request, so an old JoinAccept
 //              cannot answer a new JoinRequest.

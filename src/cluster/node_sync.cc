@@ -14,7 +14,9 @@
 namespace dlog::cluster {
 namespace {
 
-constexpr size_t kRecordsPerDelta = 16;  // ≤ 16 · 1.8 KB: well within 48 fragments
+// A Delta is cut after the record that takes it past two datagrams' worth: with loss,
+// many small independent messages beat one large one that needs every fragment.
+constexpr size_t kDeltaBudget = 2 * kMaxChunkSize;
 constexpr int kRemovalCopies = 3;
 
 }  // namespace
@@ -43,12 +45,16 @@ void Node::Impl::SendMesh(const PublicKey& to, MsgType type, ByteSpan body) {
 }
 
 void Node::Impl::SendDelta(const PublicKey& to, const std::vector<const MemberRecord*>& records) {
-  for (size_t i = 0; i < records.size(); i += kRecordsPerDelta) {
-    std::vector<MemberRecord> batch;
-    for (size_t j = i; j < std::min(records.size(), i + kRecordsPerDelta); ++j) {
-      batch.push_back(*records[j]);
+  std::vector<MemberRecord> batch;
+  size_t bytes = 0;
+  for (size_t i = 0; i < records.size(); ++i) {
+    batch.push_back(*records[i]);
+    bytes += SignedPart(*records[i]).size() + kSignatureSize;
+    if (bytes >= kDeltaBudget || i + 1 == records.size()) {
+      SendMesh(to, MsgType::kRosterDelta, EncodeDelta(batch));
+      batch.clear();
+      bytes = 0;
     }
-    SendMesh(to, MsgType::kRosterDelta, EncodeDelta(batch));
   }
 }
 

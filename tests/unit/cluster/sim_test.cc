@@ -46,6 +46,11 @@ class ClusterSim : public ::testing::TestWithParam<uint64_t> {
         line += " " + std::to_string(v.record.key[0]) + "@" + FormatOverlay(v.record.overlay) +
                 "v" + std::to_string(v.record.version) + (v.record.removed ? "x" : "") +
                 (v.peer_up ? "^" : "");
+      const Counters& c = w_[i].node->counters();
+      line += " | malformed " + std::to_string(c.malformed) + " not_member " +
+              std::to_string(c.mesh_not_member) + " badsig " +
+              std::to_string(c.mesh_bad_signature) + " applied " +
+              std::to_string(c.records_applied) + " dropped " + std::to_string(c.outbox_dropped);
       line += " | peers:";
       for (const auto& [k, p] : w_[i].peers)
         line += " " + std::to_string(k[0]) + "/" + FormatOverlay(p.allowed_ip);
@@ -206,6 +211,75 @@ TEST_P(ClusterSim, FalseEndpointFromDiscoveryCostsARetryNotTheTunnel) {
   w_.Drain(1);
   w_.RunFor(seconds(20));
   ExpectConverged({0, 1});
+}
+
+TEST_P(ClusterSim, ClientsPeerOnlyWithNodes) {
+  Form(2);
+  const size_t c = w_.Add("client-1", 30, Role::kClient);
+  const std::string ct =
+      *w_[0].node->CreateToken(Role::kClient, At(w_.now()).UnixSeconds() + 60, 1, At(w_.now()));
+  w_.Drain(0);
+  ASSERT_TRUE(w_[c].node->Join(ct, {w_[1].endpoint}, Role::kClient, At(w_.now())).ok());
+  w_.Drain(c);
+  w_.RunFor(seconds(20));
+  EXPECT_TRUE(w_.Connected(0, 1));
+  ASSERT_TRUE(w_[c].node->joined());
+  EXPECT_EQ(w_[c].node->cluster_secret(), nullptr);
+  EXPECT_EQ(w_[c].peers.size(), 2u);
+  EXPECT_TRUE(w_.Connected(c, 0) && w_.Connected(c, 1));
+  // A second client does not become the first one's peer.
+  const size_t d = w_.Add("client-2", 31, Role::kClient);
+  const std::string ct2 =
+      *w_[0].node->CreateToken(Role::kClient, At(w_.now()).UnixSeconds() + 60, 1, At(w_.now()));
+  w_.Drain(0);
+  ASSERT_TRUE(w_[d].node->Join(ct2, {w_[0].endpoint}, Role::kClient, At(w_.now())).ok());
+  w_.Drain(d);
+  w_.RunFor(seconds(20));
+  EXPECT_EQ(w_[d].peers.size(), 2u);
+  EXPECT_EQ(w_[c].peers.count(w_[d].node->public_key()), 0u);
+  EXPECT_EQ(w_[0].peers.size(), 3u);
+}
+
+TEST_P(ClusterSim, TwentyNodesConvergeQuickly) {
+  Form(20, /*uses=*/19);
+  std::vector<size_t> all;
+  for (size_t i = 0; i < 20; ++i) all.push_back(i);
+  int secs = 0;
+  auto full = [&] {
+    for (size_t i : all) {
+      for (size_t j : all) {
+        if (i != j && !w_.Connected(i, j)) return false;
+      }
+    }
+    return true;
+  };
+  while (!full() && secs < 120) {
+    w_.RunFor(seconds(1));
+    ++secs;
+  }
+  std::printf("seed %llu: 20-node full mesh after %d simulated seconds (10%% loss)\n",
+              (unsigned long long)GetParam(), secs);
+  EXPECT_LT(secs, 60);
+  ExpectConverged(all);
+}
+
+TEST(ClusterSimNoLoss, ThreeNodesFormAMeshWithinTwoSeconds) {
+  SimWorld w(7, 0.0);
+  for (size_t i = 0; i < 3; ++i) w.Add("node-" + std::to_string(i), uint8_t(10 + i));
+  ASSERT_TRUE(w[0].node->Bootstrap(GenerateClusterKeys(w.rng()), At(w.now())).ok());
+  const std::string token =
+      *w[0].node->CreateToken(Role::kNode, At(w.now()).UnixSeconds() + 60, 2, At(w.now()));
+  w.Drain(0);
+  const TimePoint start = w.now();
+  for (size_t i : {1u, 2u}) {
+    ASSERT_TRUE(w[i].node->Join(token, {w[0].endpoint}, Role::kNode, At(w.now())).ok());
+    w.Drain(i);
+  }
+  auto full = [&] { return w.Connected(0, 1) && w.Connected(0, 2) && w.Connected(1, 2); };
+  while (!full() && w.now() - start < seconds(30)) w.RunFor(std::chrono::milliseconds(50));
+  const double took = std::chrono::duration<double>(w.now() - start).count();
+  std::printf("3-node full mesh, no loss: %.2f simulated seconds\n", took);
+  EXPECT_LT(took, 2.0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, ClusterSim, ::testing::Values(1, 2, 3));
