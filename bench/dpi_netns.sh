@@ -7,6 +7,8 @@
 #                                                       ROUNDS=3 rounds of every config)
 #   BUILD_DIR=build AB=5 bash bench/dpi_netns.sh       (only plain vs disguise + padding,
 #                                                       alternately, 5 rounds)
+#   BUILD_DIR=build PAR=5 bash bench/dpi_netns.sh      (plain and disguise + padding side
+#                                                       by side, at the same time, 5 rounds)
 #
 # Every configuration gets fresh namespaces and daemons; the tunnel MTU is 1380 in all
 # of them (room for the disguise's overhead and some padding under a 1500-byte path),
@@ -34,17 +36,19 @@ daemon_ticks() {
   echo "$t"
 }
 
-# run NAME MTU OPTIONS — OPTIONS "-" for plain WireGuard.
+# tunnel_up NAME MTU OPTIONS — namespaces dlba$N/dlbb$N with dlog-wg at both ends
+# (OPTIONS "-" for plain WireGuard), the tunnel up. Sets A B DAEMONS.
 N=0
-run() {
+tunnel_up() {
   local name=$1 mtu=$2 options=$3
   N=$((N + 1))
-  local A=dlba$N$TAG B=dlbb$N$TAG IA=wba$N$TAG IB=wbb$N$TAG
+  A=dlba$N$TAG B=dlbb$N$TAG
+  local IA=wba$N$TAG IB=wbb$N$TAG
   make_ns "$A"; make_ns "$B"
   veth_pair "$A" va "$B" vb
   ip -n "$A" addr add 192.168.241.1/24 dev va
   ip -n "$B" addr add 192.168.241.2/24 dev vb
-  local daemons=()
+  DAEMONS=()
   for side in a b; do
     local ns=$A ifn=$IA
     [ $side = b ] && ns=$B ifn=$IB
@@ -53,7 +57,7 @@ run() {
     else
       DLOG_WG_OBFS_SECRET_FILE=$SECRET DLOG_WG_OBFS_OPTIONS=$options start_wg dlog "$ns" "$ifn"
     fi
-    daemons+=("${PIDS[-1]}")
+    DAEMONS+=("${PIDS[-1]}")
   done
   keypair "b$N-a"; keypair "b$N-b"
   ip netns exec "$A" wg set "$IA" private-key "$WORK/b$N-a.key" listen-port 41821 \
@@ -62,8 +66,29 @@ run() {
     peer "$(cat "$WORK/b$N-a.pub")" allowed-ips 10.99.0.1/32
   ip -n "$A" addr add 10.99.0.1/24 dev "$IA"; ip -n "$A" link set "$IA" mtu "$mtu" up
   ip -n "$B" addr add 10.99.0.2/24 dev "$IB"; ip -n "$B" link set "$IB" mtu "$mtu" up
-  ip netns exec "$A" ping -c 2 -W 3 10.99.0.2 >/dev/null || fail "$name: no tunnel"
+  # A tunnel that does not come up within the first handshake's 5 s is retried (WireGuard
+  # resends its initiation), counted and reported; a third failure ends the run.
+  local tries=0
+  until ip netns exec "$A" ping -c 2 -W 3 10.99.0.2 >/dev/null; do
+    tries=$((tries + 1))
+    cp "$WORK/$IA.log" "$OUT/no-tunnel-$N-a.log"; cp "$WORK/$IB.log" "$OUT/no-tunnel-$N-b.log"
+    log "$name: no tunnel after attempt $tries (daemon logs in $OUT/no-tunnel-$N-*.log)"
+    [ "$tries" -lt 3 ] || fail "$name: no tunnel"
+  done
+}
 
+# tunnel_down NS...: ends the processes of the namespaces and deletes them.
+tunnel_down() {
+  for ns in "$@"; do ip netns pids "$ns" | xargs -r kill 2>/dev/null || true; done
+  sleep 0.5
+  for ns in "$@"; do ip netns del "$ns"; done
+}
+
+# run NAME MTU OPTIONS — one configuration alone: iperf3 for DUR s, then 50 pings.
+run() {
+  local name=$1 mtu=$2
+  tunnel_up "$@"
+  local daemons=("${DAEMONS[@]}")
   local r bytes cpu0 cpu1 cpu_ns_per_byte
   ip netns exec "$B" iperf3 -s -1 -B 10.99.0.2 >/dev/null 2>&1 &
   local srv=$!
@@ -83,12 +108,51 @@ run() {
     "$(echo "$bps / 1000000" | bc -l)" "$cpu_ns_per_byte" "$rtt" >&2
   echo "$name|$mtu|$bps|$cpu_ns_per_byte|$rtt" >>"$WORK/results.txt"
   # Tear this configuration down before the next, so runs do not share the CPU.
-  for ns in "$A" "$B"; do ip netns pids "$ns" | xargs -r kill 2>/dev/null; done
-  sleep 0.5
-  ip netns del "$A"; ip netns del "$B"
+  tunnel_down "$A" "$B"
 }
 
 : >"$WORK/results.txt"
+if [ "${PAR:-0}" -gt 0 ]; then
+  # Side by side: plain WireGuard and disguise + padding in two pairs of namespaces at the
+  # same time, one iperf3 stream each, PAR rounds. Both see the same load from the rest of
+  # the host at every instant and share the cores evenly (the same threads on each side),
+  # so the ratio of their throughputs is the inverse ratio of the CPU each needs per byte
+  # — the cost of the disguise — even on a shared machine whose load drifts.
+  log "side by side: plain vs disguise + padding, $PAR rounds of $DUR s"
+  for i in $(seq "$PAR"); do
+    tunnel_up "plain WireGuard" 1380 -
+    PA=$A PB=$B
+    tunnel_up "disguise + padding" 1380 "random_padding=true"
+    DA=$A DB=$B
+    ip netns exec "$PB" iperf3 -s -1 -B 10.99.0.2 >/dev/null 2>&1 &
+    PIDS+=($!)
+    ip netns exec "$DB" iperf3 -s -1 -B 10.99.0.2 >/dev/null 2>&1 &
+    PIDS+=($!)
+    sleep 0.5
+    ip netns exec "$PA" iperf3 -c 10.99.0.2 -t "$DUR" -J >"$WORK/par-plain.json" 2>/dev/null &
+    p1=$!
+    ip netns exec "$DA" iperf3 -c 10.99.0.2 -t "$DUR" -J >"$WORK/par-dpi.json" 2>/dev/null &
+    p2=$!
+    wait "$p1" "$p2" || true
+    python3 - "$WORK/par-plain.json" "$WORK/par-dpi.json" <<'EOF' | tee -a "$WORK/par.txt" >&2
+import json, sys
+p, d = (json.load(open(f))["end"]["sum_received"]["bits_per_second"] for f in sys.argv[1:])
+print("%.0f %.0f %.4f" % (p / 1e6, d / 1e6, d / p))
+EOF
+    tunnel_down "$PA" "$PB" "$DA" "$DB"
+  done
+  python3 - "$WORK/par.txt" <<'EOF' | tee "$OUT/dpi-par.md" >&2
+import statistics, sys
+rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
+ratios = [float(r[2]) for r in rows]
+print("side by side, %d rounds: plain %s Mbit/s; disguise + padding %s Mbit/s" %
+      (len(rows), " ".join(r[0] for r in rows), " ".join(r[1] for r in rows)))
+print("disguised/plain per round: %s; median %.3f: cost of disguise + padding %+.1f%%" %
+      (" ".join("%.3f" % x for x in ratios), statistics.median(ratios),
+       100 * (statistics.median(ratios) - 1)))
+EOF
+  exit 0
+fi
 if [ "${AB:-0}" -gt 0 ]; then
   # A/B: plain WireGuard and disguise + padding alternately, AB rounds each, one iperf3
   # run per round; the medians tell the cost with the host's load drifting under both.
