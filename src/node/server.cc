@@ -1,5 +1,6 @@
 #include "node/server.h"
 
+#include <poll.h>
 #include <pthread.h>
 
 #include <algorithm>
@@ -142,7 +143,7 @@ cluster::Now Server::NowLocked() const {
   return {runtime_->clock().Now(), runtime_->clock().WallNow()};
 }
 
-dlog::Status Server::Start() {
+dlog::Status Server::Start(int signal_fd) {
   if (dlog::Status s = BuildRuntime(); !s.ok()) return s;
   if (dlog::Status s = StartCluster(); !s.ok()) return s;
   admin_ = std::make_unique<AdminSocket>(dir_->FilePath(kStatusSocketName),
@@ -152,8 +153,7 @@ dlog::Status Server::Start() {
     pthread_setname_np(pthread_self(), "dlog-cluster");
     ClusterLoop();
   });
-  PrintReport();
-  return dlog::Status::Ok();
+  return PrintReport(signal_fd);
 }
 
 dlog::Status Server::StartCluster() {
@@ -253,10 +253,17 @@ void Server::UpdateOwnEndpoints(cluster::Now now) {
 }
 
 void Server::CarryOut(cluster::Output out) {
-  if (!out.peers.empty()) ApplyPeers(out.peers);
+  // Adds first (a mesh datagram may be for a new peer), removals last (the removed member
+  // still gets the roster that tells it so, through the tunnel about to go down).
+  std::vector<cluster::PeerChange> removals;
+  std::vector<cluster::PeerChange> others;
+  for (cluster::PeerChange& c : out.peers)
+    (c.kind == cluster::PeerChange::Kind::kRemove ? removals : others).push_back(std::move(c));
+  if (!others.empty()) ApplyPeers(others);
   if (out.address_changed) ApplyAddress();
   for (const cluster::MeshDatagram& m : out.mesh)
     runtime_->SendMembership(Ipv4FromHost(m.overlay), m.bytes);
+  if (!removals.empty()) ApplyPeers(removals);
   for (const cluster::UnderlayDatagram& u : out.underlay)
     runtime_->SendUnderlay(u.to, u.bytes, /*disguise=*/false);
   for (const std::string& e : out.events) Event(e);
@@ -346,11 +353,12 @@ void Server::Event(const std::string& line) {
 
 // Waits until joined and every other member's tunnel had a handshake (or the timeouts),
 // then prints the rest of the seed's report.
-void Server::PrintReport() {
+dlog::Status Server::PrintReport(int signal_fd) {
   const TimePoint start = runtime_->clock().Now();
   bool joined = false;
   for (;;) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    pollfd p{signal_fd, POLLIN, 0};
+    if (poll(&p, 1, 100) > 0) return dlog::Status::Error("interrupted during start-up");
     std::lock_guard lock(mu_);
     const TimePoint now = runtime_->clock().Now();
     joined = node_->joined();
@@ -392,6 +400,7 @@ void Server::PrintReport() {
   if (!join_token_.empty()) fprintf(options_.out, "Join token: %s\n", join_token_.c_str());
   report_done_ = true;
   fflush(options_.out);
+  return dlog::Status::Ok();
 }
 
 NodeStatus Server::GetStatus() {
@@ -404,6 +413,20 @@ NodeStatus Server::GetStatus() {
   s.stack = std::string(stack::StackKindName(options_.stack));
   s.listen_port = runtime_->listen_port();
   s.joined = node_->joined();
+  const cluster::Counters& c = node_->counters();
+  s.counters = {{"malformed", c.malformed},
+                {"join_rate_limited", c.join_rate_limited},
+                {"join_unknown_token", c.join_unknown_token},
+                {"join_expired", c.join_expired},
+                {"join_used_up", c.join_used_up},
+                {"join_revoked", c.join_revoked},
+                {"join_bad_aead", c.join_bad_aead},
+                {"join_stale", c.join_stale},
+                {"join_removed_key", c.join_removed_key},
+                {"join_admitted", c.join_admitted},
+                {"accept_bad", c.accept_bad},
+                {"mesh_not_member", c.mesh_not_member},
+                {"mesh_bad_signature", c.mesh_bad_signature}};
   wg::DeviceSnapshot snap = runtime_->device().Snapshot();
   for (const cluster::MemberView& m : node_->ListMembers()) {
     if (m.record.removed) continue;

@@ -62,7 +62,8 @@ class Server {
   // Starts the runtime, bootstraps or joins, and starts the cluster thread and the admin
   // socket; then waits (up to kStartupReportTimeout) for the mesh and prints the rest of
   // the report. Errors (bad token, no TUN, port in use) stop start-up.
-  Status Start();
+  // A signal on `signal_fd` during start-up ends it (Start returns an error).
+  Status Start(int signal_fd);
   // Blocks until a signal on `signal_fd`, a stop request (removed from the cluster, the
   // TUN deleted), then shuts down.
   void Wait(int signal_fd);
@@ -87,7 +88,7 @@ class Server {
   void SaveState();
   void ReportPeerStatus(cluster::Now now);
   void UpdateOwnEndpoints(cluster::Now now);
-  void PrintReport();
+  dlog::Status PrintReport(int signal_fd);
   void Event(const std::string& line);
 
   ServerOptions options_;

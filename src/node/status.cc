@@ -82,7 +82,14 @@ std::string ToJson(const NodeStatus& s) {
     if (i) o += ",";
     o += MemberJson(s.members[i]);
   }
-  return o + "]}\n";
+  o += "],\"counters\":{";
+  bool first = true;
+  for (const auto& [name, value] : s.counters) {
+    if (!first) o += ",";
+    first = false;
+    Field(o, name.c_str(), value);
+  }
+  return o + "}}\n";
 }
 
 }  // namespace dlog::node

@@ -6,12 +6,14 @@
 //    "members":[{"name":"node-a","public_key":"<base64>","role":"node",
 //                "overlay":"10.0.0.1","self":false,"endpoint":"192.168.1.10:51820",
 //                "last_handshake":1764082800,"rx_bytes":1234,"tx_bytes":5678,
-//                "pq":"active","pq_epoch":3}, ...]}
+//                "pq":"active","pq_epoch":3}, ...],
+//    "counters":{"join_admitted":2,"join_unknown_token":1,...}}
 // "endpoint" is null when unknown; "last_handshake" 0 when none; "pq" is "off" (no PQ
 // exchange with this peer), "pending" (random PSK: no data can flow yet) or "active".
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -41,6 +43,7 @@ struct NodeStatus {
   uint16_t listen_port = 0;
   bool joined = false;
   std::vector<MemberStatus> members;
+  std::map<std::string, uint64_t> counters;  // the cluster core's drops and admissions
 };
 
 std::string ToJson(const NodeStatus& s);

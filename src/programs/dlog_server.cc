@@ -219,7 +219,7 @@ int Main(int argc, char** argv) {
     fprintf(stderr, "dlog-server: %s\n", server.error().c_str());
     return kExitFailed;
   }
-  if (Status s = (*server)->Start(); !s.ok()) {
+  if (Status s = (*server)->Start(signal_fd); !s.ok()) {
     fprintf(stderr, "dlog-server: %s\n", s.message().c_str());
     return kExitFailed;
   }
