@@ -132,4 +132,8 @@ for kind in userspace inline; do
     "$(ratio "${R[$kind.recv]}" "${R[kernel.recv]}")" "$(ratio "${R[$kind.rtt]}" "${R[kernel.rtt]}")" \
     "$(ratio "${R[$kind.cpus]}" "${R[kernel.cpus]}")" "$(ratio "${R[$kind.cpur]}" "${R[kernel.cpur]}")"
 done
+kill "$PID_U" "$PID_I"  # each prints its stack's counters (drops) on the way out
+wait "$PID_U" "$PID_I" 2>/dev/null || true
+echo "userspace $(grep counters "$OUT/u.out")"
+echo "inline    $(grep counters "$OUT/i.out")"
 rm -rf "$OUT"

@@ -93,8 +93,9 @@ PY
 # side of the TUN gets .1 of the same /24.
 start_peer() {
   local name=$1 tun=$2 addr=$3; shift 3
-  nsx "$STACK_PEER" --stack userspace --tun "$tun" --addr "$addr" "$@" >"$WORK/$name.out" \
-    2>"$WORK/$name.err" &
+  # `ip netns exec` execs the program, so $! is stack_peer itself (cleanup kills it)
+  ip netns exec "$NS" "$STACK_PEER" --stack userspace --tun "$tun" --addr "$addr" "$@" \
+    >"$WORK/$name.out" 2>"$WORK/$name.err" &
   PIDS+=($!)
   for _ in $(seq 100); do
     nsx ip link show "$tun" >/dev/null 2>&1 && break
@@ -105,6 +106,7 @@ start_peer() {
 }
 
 start_peer server dstk0 10.66.0.2/24 --addr6 fd66::2/64 serve
+SERVER_PID=${PIDS[-1]}
 nsx ip -6 addr add fd66::1/64 dev dstk0 nodad
 for _ in $(seq 100); do grep -q ready "$WORK/server.out" 2>/dev/null && break; sleep 0.05; done
 grep -q ready "$WORK/server.out" || { cat "$WORK/server.err" >&2; fail "stack_peer serve did not start"; }
@@ -118,7 +120,7 @@ read -r n sha me _ rn rsha rremote <<<"$out"
 log "kernel→lwIP: $BYTES bytes, SHA-256 equal, service saw $rremote"
 
 # 2. lwIP client → kernel sink
-nsx timeout 60 python3 "$WORK/k.py" server-sink 10.67.0.1 5001 >"$WORK/ksink.out" &
+ip netns exec "$NS" timeout 60 python3 "$WORK/k.py" server-sink 10.67.0.1 5001 >"$WORK/ksink.out" &
 PIDS+=($!)
 start_peer client dstk1 10.67.0.2/24 send 10.67.0.1:5001 "$BYTES"
 for _ in $(seq 600); do [ -s "$WORK/client.out" ] && break; sleep 0.1; done
@@ -130,7 +132,8 @@ read -r word n sha secs kn ksha kpeer <"$WORK/client.out" ||
 log "lwIP→kernel: $BYTES bytes, SHA-256 equal, kernel saw $kpeer ($secs s)"
 
 # 3. kernel server → lwIP client
-nsx timeout 60 python3 "$WORK/k.py" server-source 10.68.0.1 5002 >"$WORK/ksrc.out" &
+ip netns exec "$NS" timeout 60 python3 "$WORK/k.py" server-source 10.68.0.1 5002 \
+  >"$WORK/ksrc.out" &
 PIDS+=($!)
 start_peer recv dstk2 10.68.0.2/24 recv 10.68.0.1:5002 "$BYTES"
 for _ in $(seq 600); do [ -s "$WORK/recv.out" ] && [ -s "$WORK/ksrc.out" ] && break; sleep 0.1; done
@@ -164,4 +167,8 @@ out=$(nsx timeout 20 python3 "$WORK/k.py" callback fd66::1 5004 fd66::2 10)
 [ "${out%% |*}" = "${out##*| }" ] && [ "${out%%]:*}" = "[fd66::2" ] || fail "IPv6 callback: $out"
 log "IPv6 lwIP client: $out"
 log "ping v4/v6 answered; IPv6: 5 MB SHA-256 equal, service saw $rremote"
+kill "$SERVER_PID"  # stack_peer prints its counters on SIGTERM
+wait "$SERVER_PID" 2>/dev/null || true
+grep -q "dropped_invalid=0 " "$WORK/server.err" || fail "lwIP dropped packets: $(cat "$WORK/server.err")"
+log "$(grep counters "$WORK/server.err")"
 log "PASS t_stack_tun_relay"

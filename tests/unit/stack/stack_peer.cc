@@ -15,7 +15,8 @@
 // the same one-process packet hop as the userspace case, with a kernel stack behind it).
 //
 // Commands (each prints one result line on stdout):
-//   serve                  services until killed or the --fd peer hangs up; prints "ready"
+//   serve                  services until SIGTERM (then prints the userspace stack's counters
+//                          on stderr) or until the --fd peer hangs up; prints "ready"
 //       7  echo            bytes back until EOF, then FIN
 //       8  who             writes "<remote ip:port>\n", closes
 //       9  sink            reads to EOF, writes "<bytes> <sha256> <remote ip:port>\n"
@@ -28,6 +29,7 @@
 //   pingpong ADDR COUNT    COUNT round trips of 64 bytes through an echo service, print
 //                          "rtt_us median=<m> p99=<p> mean=<a>"
 #include <openssl/evp.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -342,6 +344,13 @@ int main(int argc, char** argv) {
       Die("unknown flag " + flag);
   }
   if (i >= argc) Die("usage: stack_peer --stack K --addr A/N [--tun NAME|--fd N] CMD ...");
+  // serve waits for SIGTERM/SIGINT in main; block them before any thread starts, so
+  // that no other thread takes them. Other commands keep the default (timeout(1) works).
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGTERM);
+  sigaddset(&stop, SIGINT);
+  if (std::string(argv[i]) == "serve") pthread_sigmask(SIG_BLOCK, &stop, nullptr);
   auto iface = IpInterface::Parse(addr);
   if (!iface) Die("bad --addr " + addr);
 
@@ -384,7 +393,14 @@ int main(int argc, char** argv) {
     for (uint16_t port : {7, 8, 9, 10, 19}) Serve(*stack, port, listeners);
     std::printf("ready\n");
     std::fflush(stdout);
-    for (;;) pause();  // until killed (or, with --fd, until the peer hangs up)
+    int sig = 0;
+    sigwait(&stop, &sig);  // until killed (or, with --fd, until the peer hangs up)
+    if (auto* us = dynamic_cast<UserspaceStack*>(stack.get())) {
+      UserspaceCounters c = us->counters();
+      std::fprintf(stderr, "counters in=%llu out=%llu dropped_invalid=%llu dropped_full=%llu\n",
+                   (unsigned long long)c.packets_in, (unsigned long long)c.packets_out,
+                   (unsigned long long)c.dropped_invalid, (unsigned long long)c.dropped_full);
+    }
   } else if (cmd == "send") {
     Send(*stack, Addr(arg(1)), std::strtoull(arg(2), nullptr, 10));
   } else if (cmd == "recv") {
