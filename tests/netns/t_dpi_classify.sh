@@ -164,6 +164,9 @@ frames = [l.split() for l in open(sys.argv[1]) if l.strip()]
 is_pq = lambda f: 0x81 <= int(f[3][:2], 16) <= 0x86  # the exchange's message types
 pq = collections.Counter(int(f[2]) for f in frames if is_pq(f))
 frames = [f for f in frames if not is_pq(f)]
+hist = collections.Counter(int(f[2]) for f in frames)
+print("vanilla: %d WireGuard datagrams, %d distinct sizes; most common: %s"
+      % (len(frames), len(hist), hist.most_common(3)), file=sys.stderr)
 marks = [float(l) for l in open(sys.argv[2]) if l.strip()]
 print("vanilla PQ exchange: %d datagrams, sizes %s" % (sum(pq.values()), sorted(pq)), file=sys.stderr)
 assert sum(pq.values()) >= 4 and pq.most_common(1)[0][1] >= 3, pq  # fixed sizes repeat
@@ -213,6 +216,9 @@ hist = collections.Counter(sizes)
 top = hist.most_common(3)
 print("%d datagrams, %d distinct sizes; most common: %s" % (len(sizes), len(hist), top),
       file=sys.stderr)
+buckets = collections.Counter(min(s // 128, 11) for s in sizes)
+print("size histogram (128-byte buckets, last 1408+): %s"
+      % " ".join("%d:%d" % (b * 128, buckets[b]) for b in sorted(buckets)), file=sys.stderr)
 hs = []
 for m in marks if "handshakes" in checks else []:
     after = [f for f in frames if float(f[0]) >= m]
