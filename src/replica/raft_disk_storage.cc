@@ -91,12 +91,7 @@ Status RaftDiskStorage::LoadMeta(raft::NodeId id, const raft::Membership& bootst
     // created, and creating it again is safe because it has sent nothing yet.
     bootstrap_ = bootstrap;
     Bytes meta = EncodeMeta(id, bootstrap);
-    if (Status s = log::WriteFileAtomically(env_, path, meta); !s.ok()) return s;
-    std::string wal = log::JoinPath(dir_, "wal");
-    Result<std::unique_ptr<log::WritableFile>> f = env_->NewWritableFile(wal);
-    if (!f.ok()) return f.status();
-    if (Status s = (*f)->Sync(); !s.ok()) return s;
-    return env_->SyncDir(dir_);
+    return log::WriteFileAtomically(env_, path, meta);
   }
   Result<Bytes> meta = log::ReadFileToBytes(env_, path, kMaxMetaBytes);
   if (!meta.ok()) return meta.status();
@@ -111,6 +106,12 @@ Status RaftDiskStorage::LoadMeta(raft::NodeId id, const raft::Membership& bootst
 
 Status RaftDiskStorage::Recover() {
   std::string path = log::JoinPath(dir_, "wal");
+  if (!env_->FileExists(path)) {  // new, or a crash came between meta and the wal
+    Result<std::unique_ptr<log::WritableFile>> f = env_->NewWritableFile(path);
+    if (!f.ok()) return f.status();
+    if (Status s = (*f)->Sync(); !s.ok()) return s;
+    if (Status s = env_->SyncDir(dir_); !s.ok()) return s;
+  }
   Result<uint64_t> size = env_->GetFileSize(path);
   if (!size.ok()) return size.status();
   Result<std::unique_ptr<log::RandomAccessFile>> reader = env_->NewRandomAccessFile(path);

@@ -208,3 +208,21 @@ TEST(RaftDiskStorage, EntriesRespectsMaxBytesButReturnsOne) {
 
 }  // namespace
 }  // namespace dlog::replica
+
+namespace dlog::replica {
+namespace {
+
+// A crash after the meta file but before the wal existed: the store opens empty.
+TEST(RaftDiskStorage, MissingWalAfterMetaOpensEmpty) {
+  log::MemEnv env;
+  OpenOk(&env);
+  ASSERT_TRUE(env.RemoveFile("/raft/wal").ok());
+  auto s = OpenOk(&env);
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(s->LastIndex(), 0u);
+  ASSERT_TRUE(s->Append(std::vector<Entry>{E(1, 1)}).ok());
+  ASSERT_TRUE(s->Sync().ok());
+}
+
+}  // namespace
+}  // namespace dlog::replica
