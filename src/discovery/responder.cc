@@ -1,6 +1,7 @@
 #include "discovery/responder.h"
 
 #include <algorithm>
+#include <tuple>
 
 #include "discovery/mdns_constants.h"
 
@@ -167,13 +168,77 @@ void Responder::OnDatagram(TimePoint now, const Inbound& in, ByteSpan data) {
   }
   if (m->rcode() != 0) return;  // §18.11: queries with a non-zero rcode are ignored
   if (state_ == State::kProbing) {
-    for (const auto& rr : m->authorities) {  // a simultaneous probe for our names
-      if (ConflictsWithUs(rr)) return Rename(now);
+    for (const DnsName& name : {InstanceName(), HostName()}) {
+      if (LosesTieBreak(name, m->authorities)) {  // §8.2.1: defer one second, probe again
+        step_ = 0;
+        phase_due_ = now + std::chrono::seconds(1);
+        return;
+      }
     }
     return;  // our names are not ours yet
   }
   if (in.from.port != kMdnsPort) return HandleLegacyQuery(in, *m);
   HandleQuery(now, in, *m);
+}
+
+namespace {
+
+// RDATA as §8.2 compares it: raw bytes, names uncompressed.
+Bytes CanonicalRData(const RData& d) {
+  Bytes out;
+  auto name = [&](const DnsName& n) {
+    for (const auto& l : n.labels()) {
+      out.push_back(uint8_t(l.size()));
+      out.insert(out.end(), l.begin(), l.end());
+    }
+    out.push_back(0);
+  };
+  if (const auto* ip = std::get_if<IpAddress>(&d)) {
+    out.assign(ip->bytes.begin(), ip->bytes.begin() + (ip->v6 ? 16 : 4));
+  } else if (const auto* n = std::get_if<DnsName>(&d)) {
+    name(*n);
+  } else if (const auto* srv = std::get_if<SrvData>(&d)) {
+    for (uint16_t v : {srv->priority, srv->weight, srv->port}) {
+      out.push_back(uint8_t(v >> 8));
+      out.push_back(uint8_t(v));
+    }
+    name(srv->target);
+  } else if (const auto* txt = std::get_if<TxtData>(&d)) {
+    for (const auto& str : txt->strings) {
+      out.push_back(uint8_t(str.size()));
+      out.insert(out.end(), str.begin(), str.end());
+    }
+  } else if (const auto* raw = std::get_if<RawData>(&d)) {
+    out = raw->bytes;
+  }
+  return out;
+}
+
+// The records for `name` as sorted (class, type, rdata) keys.
+std::vector<std::tuple<uint16_t, uint16_t, Bytes>> TieBreakKeys(
+    const DnsName& name, const std::vector<ResourceRecord>& rrs) {
+  std::vector<std::tuple<uint16_t, uint16_t, Bytes>> keys;
+  for (const auto& rr : rrs) {
+    if (rr.name == name) keys.emplace_back(rr.rrclass, rr.type, CanonicalRData(rr.data));
+  }
+  std::sort(keys.begin(), keys.end());
+  return keys;
+}
+
+}  // namespace
+
+// §8.2: two hosts probing for one name compare their proposed records; the
+// lexicographically later set wins, identical sets are no conflict (our own probe).
+bool Responder::LosesTieBreak(const DnsName& name,
+                              const std::vector<ResourceRecord>& theirs) const {
+  auto them = TieBreakKeys(name, theirs);
+  if (them.empty()) return false;
+  std::vector<ResourceRecord> ours;
+  for (auto& rr : Records()) {
+    if (rr.cache_flush) ours.push_back(std::move(rr));
+  }
+  auto us = TieBreakKeys(name, ours);
+  return us < them;
 }
 
 bool Responder::ConflictsWithUs(const ResourceRecord& rr) const {

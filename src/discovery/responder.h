@@ -14,8 +14,10 @@
 //     A/AAAA in the authority section), 250 ms apart after a random 0-250 ms delay.
 //     A response holding a different record for one of our unique names is a conflict:
 //     the instance becomes "I (2)", "I (3)" ... and the host "H-2", "H-3" ..., and
-//     probing starts over (at most kMaxRenames times, then state kFailed). Simultaneous
-//     probe tie-breaking (§8.2) is not implemented: the other prober wins.
+//     probing starts over (at most kMaxRenames times, then state kFailed). A
+//     simultaneous probe for one of our names is tie-broken (§8.2: proposed records
+//     compared as class, type, raw rdata; the later set wins); the loser probes again one
+//     second later and then meets the winner's announcement as a conflict.
 //   → announcing: 3 unsolicited responses 1 s, 2 s apart, then running.
 //   Queries: a multicast query (QM) is answered to the group after 20-120 ms
 //     (aggregated); a QU query, or a query to our unicast port, is answered by unicast
@@ -117,6 +119,7 @@ class Responder {
   void HandleResponse(TimePoint now, const DnsMessage& r);
   void HandleLegacyQuery(const Inbound& in, const DnsMessage& q);
   bool ConflictsWithUs(const ResourceRecord& rr) const;
+  bool LosesTieBreak(const DnsName& name, const std::vector<ResourceRecord>& theirs) const;
   void Rename(TimePoint now);
   void StartProbing(TimePoint now);
   std::vector<ResourceRecord> AnswersFor(const Question& q) const;

@@ -111,6 +111,24 @@ TEST(Browser, FindsSeveral) {
   EXPECT_EQ(found[1].addresses[0], IpAddress::V4(10, 0, 0, 2));
 }
 
+TEST(Browser, TwoNodesClaimingOneNameEndUpDistinct) {
+  FakeClock clock;
+  Lan lan(clock);
+  lan.Add(NodeConfig("node-a", "host-a"));
+  auto c = NodeConfig("node-a", "host-a");
+  c.addresses = {IpAddress::V4(10, 0, 0, 2)};
+  lan.Add(c);
+  lan.browser().Start(clock.Now());
+  lan.Run(15s);
+  EXPECT_EQ(lan.responder(0).state(), Responder::State::kRunning);
+  EXPECT_EQ(lan.responder(1).state(), Responder::State::kRunning);
+  EXPECT_NE(lan.responder(0).instance(), lan.responder(1).instance());
+  EXPECT_NE(lan.responder(0).host(), lan.responder(1).host());
+  auto found = lan.browser().Candidates();
+  ASSERT_EQ(found.size(), 2u);
+  EXPECT_NE(found[0].addresses, found[1].addresses);
+}
+
 TEST(Browser, GoodbyeRemovesWithinASecond) {
   FakeClock clock;
   Lan lan(clock);

@@ -210,6 +210,34 @@ TEST_F(ResponderTest, ConflictWhileProbingRenames) {
   EXPECT_EQ(r().state(), Responder::State::kRunning);
 }
 
+TEST_F(ResponderTest, SimultaneousProbeTieBreak) {
+  r().Start(clock_.Now());
+  RunUntil(r(), clock_, 300ms);  // probing
+  auto probe_with = [&](IpAddress a) {
+    DnsMessage p;
+    p.questions.push_back(Question{N("host-a.local"), rrtype::kAny, kClassIn, true});
+    auto rr = MakeAddress(N("host-a.local"), a, kHostRecordTtl);
+    rr.cache_flush = false;
+    p.authorities.push_back(rr);
+    return *EncodeMessage(p);
+  };
+  auto before = r().NextDeadline();
+  // Theirs is earlier (10.0.0.0 < 10.0.0.1): we win and go on.
+  r().OnDatagram(clock_.Now(), Inbound{kPeer, true}, probe_with(IpAddress::V4(10, 0, 0, 0)));
+  EXPECT_EQ(r().NextDeadline(), before);
+  // Theirs is later: we defer one second and probe again, keeping our names.
+  r().OnDatagram(clock_.Now(), Inbound{kPeer, true}, probe_with(IpAddress::V4(10, 0, 0, 2)));
+  EXPECT_EQ(r().NextDeadline(), clock_.Now() + 1s);
+  EXPECT_EQ(r().state(), Responder::State::kProbing);
+  EXPECT_EQ(r().host(), "host-a");
+  // Our own probe looped back is identical: no effect.
+  auto own = RunUntil(r(), clock_, 1100ms);
+  ASSERT_FALSE(own.empty());
+  before = r().NextDeadline();
+  r().OnDatagram(clock_.Now(), Inbound{kPeer, true}, own[0].payload);
+  EXPECT_EQ(r().NextDeadline(), before);
+}
+
 TEST_F(ResponderTest, OwnRecordsLoopedBackAreNoConflict) {
   auto sent = BringUp();
   for (const auto& d : sent) r().OnDatagram(clock_.Now(), Inbound{kPeer, true}, d.payload);
