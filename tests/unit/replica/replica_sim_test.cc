@@ -122,5 +122,16 @@ TEST(ReplicaSim, CheckerCatchesLeaderOnlyAcknowledgements) {
   EXPECT_GT(caught, 0);
 }
 
+// Five replicas: two may be down or cut off and the rest still commit.
+TEST(ReplicaSim, FiveReplicas) {
+  for (uint64_t seed = 1; seed <= 60; ++seed) {
+    ReplicaSimOptions o;
+    o.seed = seed;
+    o.nodes = 5;
+    ReplicaSimResult r = RunReplicaSimulation(o);
+    ASSERT_TRUE(r.ok) << "seed " << seed << " (5 replicas): " << r.Summary();
+  }
+}
+
 }  // namespace
 }  // namespace dlog::replica
