@@ -8,6 +8,7 @@
 
 #include "base/hex.h"
 #include "base/log.h"
+#include "discovery/txt.h"
 #include "net/tun.h"
 #include "net/uapi_server.h"
 #include "node/link.h"
@@ -38,13 +39,16 @@ std::string EndpointHost(const wg::Endpoint& e) {
   return s;
 }
 
-const char* DiscoveryName(const ServerOptions& o) { return o.seeds.empty() ? "mDNS" : "seeds"; }
+std::string DiscoveryName(bool mdns, bool seeds) {
+  return mdns ? "mDNS" : seeds ? "seeds" : "the cluster";
+}
 
 }  // namespace
 
 Server::Server(ServerOptions options) : options_(std::move(options)) {}
 
 Server::~Server() {
+  if (mdns_) mdns_->Stop();
   stopping_ = true;
   wake_cv_.notify_all();
   if (thread_.joinable()) thread_.join();
@@ -146,6 +150,7 @@ cluster::Now Server::NowLocked() const {
 dlog::Status Server::Start(int signal_fd) {
   if (dlog::Status s = BuildRuntime(); !s.ok()) return s;
   if (dlog::Status s = StartCluster(); !s.ok()) return s;
+  if (dlog::Status s = StartMdns(); !s.ok()) return s;
   admin_ = std::make_unique<AdminSocket>(dir_->FilePath(kStatusSocketName),
                                          [this](std::string_view c) { return Command(c); });
   if (dlog::Status s = admin_->Start(); !s.ok()) return s;
@@ -197,8 +202,56 @@ dlog::Status Server::StartCluster() {
   return dlog::Status::Ok();
 }
 
+bool Server::UsesMdns() const {
+  const config::Discovery d = options_.config.cluster.discovery;
+  return d == config::Discovery::kAuto || d == config::Discovery::kMdns;
+}
+
+// Browsing starts at once (a joiner finds members with it); announcing once joined.
+dlog::Status Server::StartMdns() {
+  if (!UsesMdns()) return dlog::Status::Ok();
+  auto m = MdnsDiscovery::Start(runtime_->clock(),
+                                [this](const std::optional<cluster::PublicKey>& key,
+                                       const std::string& instance, const wg::Endpoint& ep) {
+                                  std::lock_guard lock(mu_);
+                                  if (!node_ || (key && *key == node_->public_key())) return;
+                                  node_->OnCandidate(key, instance, ep, NowLocked());
+                                  CarryOut(node_->TakeOutput());
+                                });
+  if (!m.ok()) {
+    if (options_.config.cluster.discovery == config::Discovery::kMdns)
+      return dlog::Status::Error("mDNS: " + m.error());
+    DLOG_INFO("no mDNS (%s): seeds and the cluster only", m.error().c_str());
+    return dlog::Status::Ok();
+  }
+  mdns_ = std::move(*m);
+  std::lock_guard lock(mu_);
+  PublishMdns();
+  return dlog::Status::Ok();
+}
+
+void Server::PublishMdns() {
+  if (!mdns_ || mdns_published_ || !node_->joined()) return;
+  discovery::ServiceConfig c;
+  c.instance = node_->name();
+  c.host = node_->name();
+  c.port = runtime_->listen_port();
+  // No key in TXT: a stranger on the LAN learns which hosts run a member, nothing more
+  // (members learn each other's keys from the signed roster).
+  c.txt = {{discovery::kTxtVersion, "1"},
+           {discovery::kTxtCluster, cluster::FormatPin(node_->cluster_pin())}};
+  for (const Ipv4& ip : LocalIpv4Addresses(options_.interface)) {
+    if (c.addresses.size() == 16) break;
+    c.addresses.push_back(discovery::IpAddress::V4(ip[0], ip[1], ip[2], ip[3]));
+  }
+  c.ipv4 = true;
+  mdns_->Publish(std::move(c));
+  mdns_published_ = true;
+}
+
 void Server::Wait(int signal_fd) {
   runtime_->Wait(signal_fd);
+  if (mdns_) mdns_->Stop();
   stopping_ = true;
   wake_cv_.notify_all();
   if (thread_.joinable()) thread_.join();
@@ -261,6 +314,7 @@ void Server::CarryOut(cluster::Output out) {
     (c.kind == cluster::PeerChange::Kind::kRemove ? removals : others).push_back(std::move(c));
   if (!others.empty()) ApplyPeers(others);
   if (out.address_changed) ApplyAddress();
+  if (out.address_changed) PublishMdns();
   for (const cluster::MeshDatagram& m : out.mesh)
     runtime_->SendMembership(Ipv4FromHost(m.overlay), m.bytes);
   if (!removals.empty()) ApplyPeers(removals);
@@ -386,7 +440,8 @@ dlog::Status Server::PrintReport(int signal_fd) {
   }
   if (found.empty()) found = "  (none yet: first member)";
   if (tunnels.empty()) tunnels = "  (none yet)";
-  std::string label = std::string("Discovering peers via ") + DiscoveryName(options_) + "...";
+  std::string label =
+      "Discovering peers via " + DiscoveryName(mdns_ != nullptr, !options_.seeds.empty()) + "...";
   fprintf(options_.out, "%s%s\n", Label(label.c_str()).c_str(), found.c_str() + 2);
   fprintf(options_.out, "%s%s\n", Label("Configuring WireGuard tunnels...").c_str(),
           tunnels.c_str() + 2);

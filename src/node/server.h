@@ -30,6 +30,7 @@
 #include "cluster/node.h"
 #include "config/config.h"
 #include "node/admin_socket.h"
+#include "node/mdns_discovery.h"
 #include "node/runtime.h"
 #include "node/status.h"
 #include "stack/choose.h"
@@ -90,6 +91,9 @@ class Server {
   void UpdateOwnEndpoints(cluster::Now now);
   dlog::Status PrintReport(int signal_fd);
   void Event(const std::string& line);
+  bool UsesMdns() const;
+  dlog::Status StartMdns();
+  void PublishMdns();  // under mu_, once joined
 
   ServerOptions options_;
   SystemRng rng_;  // the cluster core's (used under mu_)
@@ -100,6 +104,8 @@ class Server {
   std::unique_ptr<Runtime> runtime_;
   InnerPath* inner_ = nullptr;  // owned by runtime_
   std::unique_ptr<AdminSocket> admin_;
+  std::unique_ptr<MdnsDiscovery> mdns_;  // null when discovery is static/dns or mDNS failed
+  bool mdns_published_ = false;          // under mu_
 
   mutable std::mutex mu_;  // guards node_, report_done_, address_applied_
   std::unique_ptr<cluster::Node> node_;

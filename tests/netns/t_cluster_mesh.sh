@@ -6,12 +6,14 @@
 # every peer. node2 restarts with nothing but its data directory: same identity and
 # overlay address, and the mesh comes back. Then node3 runs the userspace stack (lwIP,
 # no TUN): the tun nodes reach it through the mesh.
+#   JOIN_VIA=seed (default: --seed node1) | mdns (nothing but the token: mDNS finds node1)
 #   STACK3=userspace (default) | tun
 source "$(dirname "$0")/lib.sh"
 need_tools
 DLOG_SERVER=${DLOG_SERVER:-$BUILD_DIR/src/programs/dlog-server}
 [ -x "$DLOG_SERVER" ] || fail "missing $DLOG_SERVER (build first)"
 STACK3=${STACK3:-userspace}
+JOIN_VIA=${JOIN_VIA:-seed}
 T=${TAG: -5}
 BR=dlt$T-br
 NET=192.168.77
@@ -79,9 +81,15 @@ grep -q 'Private key: generated' "$WORK/n1.out" || fail "node1 did not generate 
 log "  token ${TOKEN:0:12}..., node1 at ${ADDR[1]}"
 
 t0=$(date +%s.%N)
-log "node2, node3: --join <token> --seed $NET.11:51820"
-start_node 2 tun --join "$TOKEN" --seed $NET.11:51820
-start_node 3 tun --join "$TOKEN" --seed $NET.11:51820
+if [ "$JOIN_VIA" = mdns ]; then
+  log "node2, node3: --join <token> (found by mDNS)"
+  start_node 2 tun --join "$TOKEN"
+  start_node 3 tun --join "$TOKEN"
+else
+  log "node2, node3: --join <token> --seed $NET.11:51820"
+  start_node 2 tun --join "$TOKEN" --seed $NET.11:51820
+  start_node 3 tun --join "$TOKEN" --seed $NET.11:51820
+fi
 ADDR[2]=$(overlay_of 2)
 ADDR[3]=$(overlay_of 3)
 log "  overlay: ${ADDR[1]} ${ADDR[2]} ${ADDR[3]}"
