@@ -224,6 +224,11 @@ void Node::Impl::OnJoinAccept(const wg::Endpoint& from, ByteSpan body, Now now) 
       ++counters.mesh_bad_signature;
     }
   }
+  // The answer came from the admitting node's real address: a first endpoint for it
+  // even if its record lists none we can reach.
+  if (!a->members.empty() && a->members[0].key != keys.wg_public) {
+    discovered[a->members[0].key].push_back(from);
+  }
   Event("Joined cluster " + FormatPin(pin) + " as " + keys.name + " (" + RoleName(role) + ")");
   Event("WireGuard endpoint: " + FormatOverlay(a->joiner.overlay));
   next_anti_entropy = now.mono;

@@ -84,6 +84,9 @@ TEST_F(Enrollment, ValidTokenAdmitsAndHandsOverTheCluster) {
   EXPECT_EQ(bo.peers[0].key, member_.keys.wg_public);
   EXPECT_EQ(bo.peers[0].allowed_ip, 0x0a000001u);
   EXPECT_EQ(bo.peers[0].pq_public_key, member_.keys.pq.public_key);
+  // The member's record lists no endpoint; the JoinAccept's source is used.
+  ASSERT_TRUE(bo.peers[0].endpoint);
+  EXPECT_EQ(*bo.peers[0].endpoint, member_.ep);
   EXPECT_TRUE(bo.address_changed && bo.state_changed);
   bool admitted_peer = false;
   for (const auto& v : member_.node->ListMembers()) {
