@@ -15,7 +15,8 @@
 // Concurrent Reads get disjoint parts of the byte stream, in an unspecified split.
 //
 // Lifetime. Streams and Listeners must be destroyed before the Stack that made them.
-// Destroying a Stream or Listener closes it.
+// Destroying a Stream or Listener closes it, but only once no other thread is inside
+// one of its calls: Close() it first, let the blocked threads return, then destroy.
 #pragma once
 
 #include <chrono>

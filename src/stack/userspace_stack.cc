@@ -1,6 +1,9 @@
 #include "stack/userspace_stack.h"
 
 #include <cstring>
+#include <deque>
+#include <future>
+#include <mutex>
 #include <vector>
 
 // Debian's lwipopts.h declares sys_lock_tcpip_core & co. outside lwIP's own
@@ -31,6 +34,55 @@ struct UserspaceStack::Impl {
   Outbound outbound;
   netif nif{};  // guarded by the core lock
   std::atomic<uint64_t> packets_in{0}, packets_out{0}, dropped_invalid{0}, dropped_full{0};
+
+  // kQueued input: our bounded queue, drained by one callback message in lwIP's tcpip
+  // thread. At most one drain is outstanding (`drain_posted`), so a burst of packets
+  // costs one mailbox slot, not one each (lwIP's mailbox is small).
+  std::mutex in_mu;
+  std::deque<pbuf*> inbound;  // guarded by in_mu; at most kInboundQueue
+  bool drain_posted = false;  // guarded by in_mu
+  tcpip_callback_msg* drain_msg = nullptr;
+
+  void Enqueue(pbuf* p) {
+    bool post = false, full = false;
+    {
+      std::lock_guard lock(in_mu);
+      full = inbound.size() >= kInboundQueue;
+      if (!full) {
+        inbound.push_back(p);
+        post = !drain_posted;
+        drain_posted = true;
+      }
+    }
+    if (full) {
+      CoreLock core;  // lwIP frees pbufs under its lock (never taken inside in_mu)
+      pbuf_free(p);
+      dropped_full.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    packets_in.fetch_add(1, std::memory_order_relaxed);
+    // The mailbox is nearly always empty now; if it is full, wait for room rather
+    // than strand the queued packets.
+    if (post && tcpip_callbackmsg_trycallback(drain_msg) != ERR_OK) tcpip_callback(Drain, this);
+  }
+
+  // tcpip thread, core lock held: feeds every queued packet to lwIP.
+  static void Drain(void* arg) {
+    auto* self = static_cast<Impl*>(arg);
+    std::deque<pbuf*> batch;
+    for (;;) {
+      {
+        std::lock_guard lock(self->in_mu);
+        if (self->inbound.empty()) {
+          self->drain_posted = false;
+          return;
+        }
+        batch.swap(self->inbound);
+      }
+      for (pbuf* p : batch) ip_input(p, &self->nif);  // takes the pbuf
+      batch.clear();
+    }
+  }
 
   // netif->output / output_ip6 (core lock held): one IP packet to the device.
   static err_t Output(netif* nif, pbuf* p) {
@@ -106,9 +158,15 @@ Result<std::unique_ptr<UserspaceStack>> UserspaceStack::Create(const UserspaceCo
     return Status::Error("userspace stack: one per process (lwIP's state is global)");
   EnsureLwipStarted();
   auto impl = std::make_unique<Impl>();
+  impl->drain_msg = tcpip_callbackmsg_new(Impl::Drain, impl.get());
+  if (impl->drain_msg == nullptr) {
+    g_exists = false;
+    return Status::Error("lwIP: out of memory");
+  }
   impl->config = config;
   impl->outbound = std::move(outbound);
   if (Status s = impl->AddNetif(); !s) {
+    tcpip_callbackmsg_delete(impl->drain_msg);
     g_exists = false;
     return s;
   }
@@ -118,11 +176,18 @@ Result<std::unique_ptr<UserspaceStack>> UserspaceStack::Create(const UserspaceCo
 UserspaceStack::UserspaceStack(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 UserspaceStack::~UserspaceStack() {
+  // A barrier through lwIP's mailbox (FIFO): a drain posted before it has run after it.
+  std::promise<void> done;
+  tcpip_callback([](void* arg) { static_cast<std::promise<void>*>(arg)->set_value(); }, &done);
+  done.get_future().wait();
   {
     CoreLock core;
+    for (pbuf* p : impl_->inbound) pbuf_free(p);
+    impl_->inbound.clear();
     netif_set_down(&impl_->nif);
     netif_remove(&impl_->nif);  // no Output after this
   }
+  tcpip_callbackmsg_delete(impl_->drain_msg);
   g_exists = false;
 }
 
@@ -144,13 +209,7 @@ void UserspaceStack::InjectInbound(ByteSpan packet) {
     impl_->packets_in.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  // tcpip_input posts to the tcpip thread's bounded mailbox (sys_mbox_trypost).
-  if (impl_->nif.input(p, &impl_->nif) != ERR_OK) {
-    pbuf_free(p);
-    impl_->dropped_full.fetch_add(1, std::memory_order_relaxed);
-    return;
-  }
-  impl_->packets_in.fetch_add(1, std::memory_order_relaxed);
+  impl_->Enqueue(p);
 }
 
 UserspaceCounters UserspaceStack::counters() const {

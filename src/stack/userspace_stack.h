@@ -22,9 +22,13 @@
 // runs lwIP's input in the caller's thread.
 //
 // Limits (Debian's lwipopts.h): TCP_WND = TCP_SND_BUF = 64 KiB per connection (window
-// scale 1), MSS = MTU - 40. Memory comes from malloc (MEMP_MEM_MALLOC). InjectInbound
-// queues to the tcpip thread's mailbox, which is bounded: when it is full the packet
-// is dropped and counted (TCP retransmits).
+// scale 1), MSS = MTU - 40. Memory comes from malloc (MEMP_MEM_MALLOC). With kQueued,
+// InjectInbound appends to our queue of at most kInboundQueue packets, drained by one
+// callback in the tcpip thread per burst (lwIP's own mailbox is small); a packet that
+// finds the queue full is dropped and counted (TCP retransmits).
+//
+// Destruction: no InjectInbound may run concurrently with the destructor (the caller
+// stops delivering first); queued packets are dropped.
 #pragma once
 
 #include <atomic>
@@ -40,6 +44,7 @@
 namespace dlog::stack {
 
 inline constexpr size_t kUserspaceMtu = 1420;  // WireGuard's 1500 - 80 bytes overhead
+inline constexpr size_t kInboundQueue = 1024;  // kQueued: packets waiting for lwIP
 
 // How InjectInbound hands a packet to lwIP.
 enum class InputMode {
@@ -62,7 +67,7 @@ struct UserspaceCounters {
   uint64_t packets_in = 0;       // accepted by InjectInbound
   uint64_t packets_out = 0;      // given to Outbound
   uint64_t dropped_invalid = 0;  // InjectInbound: empty, oversized or not IPv4/IPv6
-  uint64_t dropped_full = 0;     // InjectInbound: tcpip mailbox full or out of memory
+  uint64_t dropped_full = 0;     // InjectInbound: queue full (kInboundQueue) or no memory
 };
 
 class UserspaceStack final : public Stack {

@@ -401,6 +401,8 @@ int main(int argc, char** argv) {
                    (unsigned long long)c.packets_in, (unsigned long long)c.packets_out,
                    (unsigned long long)c.dropped_invalid, (unsigned long long)c.dropped_full);
     }
+    std::fflush(stderr);
+    _exit(0);  // the acceptor threads still use the listeners: never destroy them
   } else if (cmd == "send") {
     Send(*stack, Addr(arg(1)), std::strtoull(arg(2), nullptr, 10));
   } else if (cmd == "recv") {

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <thread>
@@ -170,6 +171,23 @@ TEST_F(UserspaceStackTest, ConcurrentWritesStayWhole) {
     odd += back[off] % 2;
   }
   EXPECT_EQ(odd, kBlocks);  // writer 1's blocks (odd tags) all arrived
+}
+
+TEST_F(UserspaceStackTest, ManyConnectionsAtOnce) {
+  constexpr int kConns = 32;
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < kConns; ++i) {
+    threads.emplace_back([&, i] {
+      auto s = stack_->Connect({kPeerIp, 7}, kIo);
+      if (!s.ok()) return ADD_FAILURE() << s.error();
+      Bytes data = PatternBytes(64 * 1024, uint32_t(i));
+      if (!(*s)->Write(data, kIo).ok()) return ADD_FAILURE() << "write " << i;
+      if (ReadExactly(**s, data.size()) == data) ++ok;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), kConns);
 }
 
 TEST_F(UserspaceStackTest, ConnectToClosedPortIsRefused) {
