@@ -26,7 +26,7 @@ need_tools
 for t in ndpiReader tshark; do command -v "$t" >/dev/null || fail "missing tool: $t"; done
 
 # OUT=DIR keeps the captures, classifier outputs and counters (also when a check fails).
-save_artifacts() { [ -n "${OUT:-}" ] && mkdir -p "$OUT" && cp "$WORK"/*.{pcap,txt,stats} "$OUT"/ 2>/dev/null; true; }
+save_artifacts() { if [ -n "${OUT:-}" ]; then mkdir -p "$OUT"; cp "$WORK"/*.{pcap,txt,stats} "$OUT"/ 2>/dev/null || true; fi; }
 trap 'save_artifacts; cleanup' EXIT INT TERM
 
 SECRET="$WORK/cluster.key"

@@ -14,7 +14,7 @@ source "$(dirname "$0")/lib.sh"
 need_tools
 command -v iperf3 >/dev/null || fail "missing tool: iperf3"
 command -v tshark >/dev/null || fail "missing tool: tshark"
-save_artifacts() { [ -n "${OUT:-}" ] && mkdir -p "$OUT" && cp "$WORK"/*.{pcap,txt,stats,log} "$OUT"/ 2>/dev/null; true; }
+save_artifacts() { if [ -n "${OUT:-}" ]; then mkdir -p "$OUT"; cp "$WORK"/*.{pcap,txt,stats,log} "$OUT"/ 2>/dev/null || true; fi; }
 trap 'save_artifacts; cleanup' EXIT INT TERM
 
 SECRET="$WORK/cluster.key"

@@ -22,7 +22,7 @@
 source "$(dirname "$0")/lib.sh"
 need_tools
 for t in iperf3 tshark ndpiReader ss; do command -v "$t" >/dev/null || fail "missing tool: $t"; done
-save_artifacts() { [ -n "${OUT:-}" ] && mkdir -p "$OUT" && cp "$WORK"/*.{pcap,txt,stats,json} "$OUT"/ 2>/dev/null; true; }
+save_artifacts() { if [ -n "${OUT:-}" ]; then mkdir -p "$OUT"; cp "$WORK"/*.{pcap,txt,stats,json} "$OUT"/ 2>/dev/null || true; fi; }
 trap 'save_artifacts; cleanup' EXIT INT TERM
 
 SECRET="$WORK/cluster.key"
