@@ -61,12 +61,18 @@ struct UserspaceStack::Impl {
       return;
     }
     packets_in.fetch_add(1, std::memory_order_relaxed);
-    // The mailbox is nearly always empty now; if it is full, wait for room rather
-    // than strand the queued packets.
-    if (post && tcpip_callbackmsg_trycallback(drain_msg) != ERR_OK) tcpip_callback(Drain, this);
+    // lwIP's mailbox is nearly always empty now. If it is full, the packets wait in the
+    // queue for the next InjectInbound to post again (TCP retransmits if none comes);
+    // never block: InjectInbound may run inside Outbound, on the tcpip thread itself.
+    if (post && tcpip_callbackmsg_trycallback(drain_msg) != ERR_OK) {
+      std::lock_guard lock(in_mu);
+      drain_posted = false;
+    }
   }
 
-  // tcpip thread, core lock held: feeds every queued packet to lwIP.
+  // tcpip thread, core lock held: feeds the queued packets to lwIP, one queue's worth
+  // (at most kInboundQueue) per call, then re-posts itself if more arrived, so lwIP's
+  // timers and other messages get their turn under a steady stream.
   static void Drain(void* arg) {
     auto* self = static_cast<Impl*>(arg);
     std::deque<pbuf*> batch;
@@ -81,6 +87,16 @@ struct UserspaceStack::Impl {
       }
       for (pbuf* p : batch) ip_input(p, &self->nif);  // takes the pbuf
       batch.clear();
+      {
+        std::lock_guard lock(self->in_mu);
+        if (self->inbound.empty()) {
+          self->drain_posted = false;
+          return;
+        }
+      }
+      // More arrived: yield. If the mailbox is full, keep draining here (blocking on
+      // our own mailbox would deadlock).
+      if (tcpip_callbackmsg_trycallback(self->drain_msg) == ERR_OK) return;
     }
   }
 
