@@ -9,10 +9,13 @@
 //  - a frame whose body decodes (DecodeRequest / DecodeResponse by direction) re-encodes
 //    to the same body (the body layouts are canonical);
 // Then the whole remaining input is decoded as the body of each of the 15 message
-// types, with the same round-trip check, so every decoder sees arbitrary bytes.
+// types, with the same round-trip check, so every decoder sees arbitrary bytes; and it
+// is fed to a ServerConnection (in-flight bound 4) answering every request with an
+// error: its output must be well-formed responses that a reader accepts.
 #include <cstdint>
 #include <cstdlib>
 
+#include "api/connection.h"
 #include "api/frame.h"
 #include "api/messages.h"
 
@@ -97,5 +100,29 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (MessageType type : kAllTypes) {
     CheckBodyRoundTrip(Frame{type, 0, Bytes(stream.begin(), stream.end())});
   }
+
+  ServerConnection server(max_frame, 4);
+  std::vector<IncomingRequest> requests;
+  size_t answered = 0;
+  for (size_t pos = 0; pos < stream.size() && !server.closing();) {
+    size_t n = server.wants_input() ? std::min<size_t>(stream.size() - pos, 37) : 0;
+    server.OnBytes(stream.subspan(pos, n), &requests);
+    pos += n;
+    if (n == 0 && answered == requests.size()) break;  // blocked with nothing to answer
+    for (; answered < requests.size(); ++answered) {
+      server.Respond(requests[answered].correlation_id, MakeError(ErrorCode::kInternal, "x"));
+    }
+  }
+  Check(server.in_flight() <= 4);
+  Bytes output = server.TakeOutput();
+  FrameReader responses(max_frame);
+  Check(responses.Feed(output).ok());
+  for (;;) {
+    Result<std::optional<Frame>> f = responses.Next();
+    Check(f.ok());
+    if (!f->has_value()) break;
+    Check(DecodeResponse(**f).ok());
+  }
+  Check(responses.buffered_bytes() == 0);
   return 0;
 }
