@@ -6,8 +6,10 @@
 #include <algorithm>
 #include <cstring>
 
+#include "admin/wg_quick.h"
 #include "base/hex.h"
 #include "base/log.h"
+#include "crypto/x25519.h"
 #include "discovery/txt.h"
 #include "net/tun.h"
 #include "net/uapi_server.h"
@@ -52,6 +54,7 @@ Server::~Server() {
   stopping_ = true;
   wake_cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  if (admin_server_) admin_server_->Stop();
   if (admin_) admin_->Stop();
   if (runtime_) runtime_->Shutdown();
 }
@@ -154,6 +157,14 @@ dlog::Status Server::Start(int signal_fd) {
   admin_ = std::make_unique<AdminSocket>(dir_->FilePath(kStatusSocketName),
                                          [this](std::string_view c) { return Command(c); });
   if (dlog::Status s = admin_->Start(); !s.ok()) return s;
+  admin_server_ = std::make_unique<admin::AdminServer>(admin_backend_);
+  auto local = stack::ListenUnix(dir_->FilePath("admin.sock"));
+  if (!local.ok()) return local.status();
+  admin_server_->ServeLocal(std::move(*local));
+  {
+    std::lock_guard lock(mu_);
+    ServeAdminMesh();
+  }
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "dlog-cluster");
     ClusterLoop();
@@ -255,6 +266,7 @@ void Server::Wait(int signal_fd) {
   stopping_ = true;
   wake_cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  if (admin_server_) admin_server_->Stop();
   if (admin_) admin_->Stop();
 }
 
@@ -383,6 +395,7 @@ void Server::ApplyAddress() {
     return;
   }
   address_applied_ = addr;
+  ServeAdminMesh();
 }
 
 void Server::SaveState() {
@@ -522,37 +535,131 @@ std::string Server::Command(std::string_view command) {
     i = j;
   }
   if (w.empty() || w[0] == "status" || w[0] == "members") return ToJson(GetStatus());
-  std::lock_guard lock(mu_);
-  const cluster::Now now = NowLocked();
-  std::string answer;
+  auto line = [](const Result<std::string>& r) {
+    return r.ok() ? *r + "\n" : "error: " + r.error() + "\n";
+  };
+  auto done = [](const dlog::Status& s, const char* what) {
+    return s.ok() ? std::string(what) + "\n" : "error: " + s.message() + "\n";
+  };
   if (w[0] == "invite") {
     auto role = cluster::RoleFromName(w.size() > 1 ? w[1] : "node");
     if (!role) return "error: role must be node, client or admin\n";
     int64_t ttl = w.size() > 2 ? std::atoll(w[2].c_str()) : kBootstrapTokenLifetime;
     uint32_t uses = w.size() > 3 ? uint32_t(std::atoll(w[3].c_str())) : 1;
-    auto t = node_->CreateToken(*role, now.UnixSeconds() + ttl, uses, now);
-    answer = t.ok() ? *t + "\n" : "error: " + t.error() + "\n";
-  } else if (w[0] == "remove" && w.size() == 2) {
-    std::optional<cluster::PublicKey> key;
-    for (const cluster::MemberView& m : node_->ListMembers())
-      if (m.record.name == w[1] || ToBase64(m.record.key) == w[1]) key = m.record.key;
-    if (!key) return "error: no member " + w[1] + "\n";
-    dlog::Status s = node_->RemoveMember(*key, now);
-    answer = s.ok() ? "removed\n" : "error: " + s.message() + "\n";
-  } else if (w[0] == "revoke" && w.size() == 2) {
-    auto bytes = FromHex(w[1]);
-    if (!bytes || bytes->size() != cluster::kTokenIdSize) return "error: token id: 16 hex digits\n";
-    cluster::TokenId id;
-    std::copy(bytes->begin(), bytes->end(), id.begin());
-    dlog::Status s = node_->RevokeToken(id, now);
-    answer = s.ok() ? "revoked\n" : "error: " + s.message() + "\n";
-  } else {
-    return "error: unknown command (status, invite <role> [ttl_s] [uses], remove <name|key>, "
-           "revoke <token id>)\n";
+    return line(CreateToken(*role, ttl, uses));
   }
+  if (w[0] == "remove" && w.size() == 2) return done(RemoveMember(w[1]), "removed");
+  if (w[0] == "revoke" && w.size() == 2) return done(RevokeToken(w[1]), "revoked");
+  return "error: unknown command (status, invite <role> [ttl_s] [uses], remove <name|key>, "
+         "revoke <token id>)\n";
+}
+
+Result<std::string> Server::CreateToken(cluster::Role role, int64_t ttl_seconds,
+                                        uint32_t max_uses) {
+  std::lock_guard lock(mu_);
+  const cluster::Now now = NowLocked();
+  auto t = node_->CreateToken(role, now.UnixSeconds() + ttl_seconds, max_uses, now);
   CarryOut(node_->TakeOutput());
   wake_cv_.notify_all();
-  return answer;
+  return t;
+}
+
+dlog::Status Server::RevokeToken(std::string_view id_hex) {
+  auto bytes = FromHex(id_hex);
+  if (!bytes || bytes->size() != cluster::kTokenIdSize)
+    return dlog::Status::Error("a token id is 16 hex digits");
+  cluster::TokenId id;
+  std::copy(bytes->begin(), bytes->end(), id.begin());
+  std::lock_guard lock(mu_);
+  dlog::Status s = node_->RevokeToken(id, NowLocked());
+  CarryOut(node_->TakeOutput());
+  wake_cv_.notify_all();
+  return s;
+}
+
+dlog::Status Server::RemoveMember(std::string_view name_or_key) {
+  std::lock_guard lock(mu_);
+  std::optional<cluster::PublicKey> key;
+  for (const cluster::MemberView& m : node_->ListMembers())
+    if (!m.record.removed &&
+        (m.record.name == name_or_key || ToBase64(m.record.key) == name_or_key))
+      key = m.record.key;
+  if (!key) return dlog::Status::Error("no member " + std::string(name_or_key));
+  dlog::Status s = node_->RemoveMember(*key, NowLocked());
+  CarryOut(node_->TakeOutput());
+  wake_cv_.notify_all();
+  return s;
+}
+
+std::optional<admin::Caller> Server::IdentifyCaller(const stack::IpAddress& remote) {
+  if (remote.v6) return std::nullopt;
+  const uint32_t addr =
+      Ipv4ToHost(Ipv4{remote.bytes[0], remote.bytes[1], remote.bytes[2], remote.bytes[3]});
+  std::lock_guard lock(mu_);
+  for (const cluster::MemberView& m : node_->ListMembers())
+    if (!m.record.removed && m.record.overlay == addr)
+      return admin::Caller{false, m.record.name, m.record.role};
+  return std::nullopt;
+}
+
+nlohmann::json Server::TokensJson() {
+  std::lock_guard lock(mu_);
+  nlohmann::json a = nlohmann::json::array();
+  for (const cluster::TokenRecord& t : node_->ListTokens()) {
+    a.push_back({{"id", ToHex(t.id)},
+                 {"role", cluster::RoleName(t.role)},
+                 {"expiry_unix", t.expiry_unix},
+                 {"max_uses", t.max_uses},
+                 {"uses", t.TotalUses()},
+                 {"revoked", t.revoked}});
+  }
+  return a;
+}
+
+Result<std::string> Server::Invite(cluster::Role role, std::string_view name) {
+  std::lock_guard lock(mu_);
+  const crypto::X25519Private priv = crypto::GeneratePrivateKey(rng_);
+  const cluster::PublicKey pub = crypto::PublicKeyOf(priv);
+  auto rec = node_->AddMember(pub, name, role, NowLocked());
+  CarryOut(node_->TakeOutput());
+  wake_cv_.notify_all();
+  if (!rec.ok()) return rec.status();
+  admin::WgQuickConfig c;
+  c.private_key = ToBase64(priv.span());
+  c.addresses.push_back(cluster::FormatOverlay(rec->overlay) + "/32");
+  for (const cluster::MemberView& m : node_->ListMembers()) {
+    if (m.record.removed || m.record.role != cluster::Role::kNode) continue;
+    admin::WgQuickPeer p;
+    p.comment = m.record.name;
+    p.public_key = ToBase64(m.record.key);
+    if (!m.record.endpoints.empty()) p.endpoint = m.record.endpoints.front().ToString();
+    p.allowed_ips.push_back(cluster::FormatOverlay(m.record.overlay) + "/32");
+    p.persistent_keepalive = 25;
+    c.peers.push_back(std::move(p));
+  }
+  return admin::RenderWgQuick(c);
+}
+
+// The admin API on overlay :admin_port, for members (tun: a kernel socket on the TUN's
+// address; userspace: an lwIP listener).
+void Server::ServeAdminMesh() {
+  if (!admin_server_ || admin_mesh_served_ || !address_applied_) return;
+  const Ipv4 ip = Ipv4FromHost(*address_applied_);
+  Result<std::unique_ptr<stack::Listener>> l = dlog::Status::Error("no stack");
+  const uint16_t port = options_.config.network.admin_port;
+  if (options_.stack == stack::StackKind::kTun) {
+    kernel_stack_ =
+        std::make_unique<stack::KernelStack>(stack::IpAddress::V4(ip[0], ip[1], ip[2], ip[3]));
+    l = kernel_stack_->Listen(port);
+  } else if (auto* st = static_cast<UserspacePath*>(inner_)->stack()) {
+    l = st->Listen(port);
+  }
+  if (!l.ok()) {
+    DLOG_ERROR("admin API on the overlay: %s", l.error().c_str());
+    return;
+  }
+  admin_server_->ServeMesh(std::move(*l));
+  admin_mesh_served_ = true;
 }
 
 }  // namespace dlog::node

@@ -26,14 +26,18 @@
 #include <thread>
 #include <vector>
 
+#include "admin/admin_backend.h"
+#include "admin/admin_server.h"
 #include "cluster/data_dir.h"
 #include "cluster/node.h"
 #include "config/config.h"
+#include "node/admin_backend.h"
 #include "node/admin_socket.h"
 #include "node/mdns_discovery.h"
 #include "node/runtime.h"
 #include "node/status.h"
 #include "stack/choose.h"
+#include "stack/kernel_stack.h"
 
 namespace dlog::node {
 
@@ -73,6 +77,16 @@ class Server {
   // "remove <name|key>", "revoke <token id hex>").
   std::string Command(std::string_view command);
   NodeStatus GetStatus();
+  // The admin API's operations (NodeAdminBackend), each under the lock.
+  std::optional<admin::Caller> IdentifyCaller(const stack::IpAddress& remote);
+  nlohmann::json TokensJson();
+  Result<std::string> CreateToken(cluster::Role role, int64_t ttl_seconds, uint32_t max_uses);
+  dlog::Status RevokeToken(std::string_view id_hex);
+  dlog::Status RemoveMember(std::string_view name_or_key);
+  // A stock WireGuard member: a new key pair, an overlay address, and its wg-quick text
+  // with every node as a [Peer] (a secret: returned once, never stored).
+  Result<std::string> Invite(cluster::Role role, std::string_view name);
+
   // Whether this member was removed from the cluster (Wait returned because of it).
   bool removed() const { return removed_; }
 
@@ -93,7 +107,8 @@ class Server {
   void Event(const std::string& line);
   bool UsesMdns() const;
   dlog::Status StartMdns();
-  void PublishMdns();  // under mu_, once joined
+  void PublishMdns();     // under mu_, once joined
+  void ServeAdminMesh();  // under mu_, once the overlay address is set
 
   ServerOptions options_;
   SystemRng rng_;  // the cluster core's (used under mu_)
@@ -104,6 +119,10 @@ class Server {
   std::unique_ptr<Runtime> runtime_;
   InnerPath* inner_ = nullptr;  // owned by runtime_
   std::unique_ptr<AdminSocket> admin_;
+  NodeAdminBackend admin_backend_{*this};
+  std::unique_ptr<stack::KernelStack> kernel_stack_;  // tun: for the mesh listener
+  std::unique_ptr<admin::AdminServer> admin_server_;  // admin.sock and overlay :admin_port
+  bool admin_mesh_served_ = false;                    // under mu_
   std::unique_ptr<MdnsDiscovery> mdns_;  // null when discovery is static/dns or mDNS failed
   bool mdns_published_ = false;          // under mu_
 

@@ -126,6 +126,16 @@ PY
 log "  status: $STATUS"
 [ "$(stat -c %a "$WORK/d2/status.sock")" = 600 ] || fail "status socket not 0600"
 
+DLOG=${DLOG:-$BUILD_DIR/src/programs/dlog}
+if [ -x "$DLOG" ]; then
+  log "dlog status: node1's operator (admin.sock) and node2 through the mesh (overlay :8080)"
+  ip netns exec "dlt$T-n1" "$DLOG" --data-dir "$WORK/d1" status >"$WORK/st1.txt" 2>&1 || { cat "$WORK/st1.txt" >&2; fail "dlog status (local)"; }
+  for i in 2 3; do grep -q "^node-$i .*${ADDR[$i]}.*active" "$WORK/st1.txt" || { cat "$WORK/st1.txt" >&2; fail "dlog status lacks node-$i"; }; done
+  ip netns exec "dlt$T-n2" "$DLOG" --node "${ADDR[1]}" status >"$WORK/st2.txt" 2>&1 || { cat "$WORK/st2.txt" >&2; fail "dlog status (mesh)"; }
+  grep -q "node-3" "$WORK/st2.txt" || { cat "$WORK/st2.txt" >&2; fail "dlog status through the mesh"; }
+  sed 's/^/    dlog status| /' "$WORK/st1.txt" >&2
+fi
+
 log "restart node2 with nothing but its data directory"
 PUB2=$(ip netns exec "dlt$T-n2" wg show "dl${T}n2" public-key)
 kill "$PID2"; wait "$PID2" 2>/dev/null || true
