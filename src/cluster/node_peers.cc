@@ -69,7 +69,9 @@ void Node::Impl::RecomputePeers(Now now) {
       add(r, r.overlay);
     }
   }
-  // Removals first (an address may move between keys), then adds and updates.
+  // Removals, then adds and updates. The runtime applies removals last: an address that
+  // moves between keys is re-pointed by the add (WireGuard's allowed IPs map a prefix to
+  // one peer), and removing the old peer afterwards leaves the re-pointed prefix alone.
   for (auto it = peers.begin(); it != peers.end();) {
     if (want.count(it->first)) {
       ++it;
