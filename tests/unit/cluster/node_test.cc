@@ -134,6 +134,21 @@ TEST_F(NodeTest, OwnEndpointsArePublishedUnderANewVersion) {
   EXPECT_FALSE(node_->TakeOutput().state_changed);
 }
 
+TEST_F(NodeTest, DiscoveryCannotIntroduceAPeer) {
+  // An announcement with a key that is not in the signed roster (a false key for a
+  // member's name, or a stranger) makes no WireGuard peer; it is only reported.
+  PublicKey rogue{};
+  rogue[0] = 0x66;
+  node_->OnCandidate(rogue, "node-b", Ep(66), At(now_));
+  node_->OnCandidate(std::nullopt, "node-c", Ep(67), At(now_));
+  Output o = node_->TakeOutput();
+  EXPECT_TRUE(o.peers.empty());
+  EXPECT_TRUE(o.underlay.empty() && o.mesh.empty());
+  ASSERT_EQ(o.events.size(), 2u);
+  EXPECT_EQ(o.events[0], "Found node-b at 192.168.1.66");
+  EXPECT_EQ(node_->ListMembers().size(), 1u);
+}
+
 TEST_F(NodeTest, TokensExpireAndRevokeAsAdminOpsSay) {
   EXPECT_FALSE(node_->CreateToken(Role::kNode, At(now_).UnixSeconds() - 1, 1, At(now_)).ok());
   auto t = node_->CreateToken(Role::kAdmin, At(now_).UnixSeconds() + 60, 3, At(now_));
