@@ -111,31 +111,29 @@ Result<int> UapiServer::Listen(const std::string& path) {
   }
   auto sa = UnixAddress(path);
   if (!sa.ok()) return sa.status();
+  if (SomeoneListens(*sa)) return Status::Error("unix socket in use: " + path);
+  // The socket is bound under a temporary name and renamed into place only once it
+  // listens: `wg` deletes a socket file that refuses its connection, which a socket
+  // does between bind() and listen(), so the final name must never refuse.
+  std::string temp = path + ".tmp-" + std::to_string(getpid());
+  auto temp_sa = UnixAddress(temp);
+  if (!temp_sa.ok()) return temp_sa.status();
+  unlink(temp.c_str());
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return Status::Error(Errno("socket"));
-  fchmod(fd, 0700);  // the socket file takes this mode (less the umask) at bind
-  auto* addr = reinterpret_cast<const sockaddr*>(&*sa);
-  if (bind(fd, addr, sizeof *sa) != 0) {
-    if (errno != EADDRINUSE || SomeoneListens(*sa)) {
-      Status s = Status::Error(errno == EADDRINUSE ? "unix socket in use: " + path
-                                                   : Errno("bind " + path));
-      close(fd);
-      return s;
-    }
-    unlink(path.c_str());  // stale: nobody accepts on it
-    if (bind(fd, addr, sizeof *sa) != 0) {
-      Status s = Status::Error(Errno("bind " + path));
-      close(fd);
-      return s;
-    }
-  }
-  chmod(path.c_str(), 0700);
-  if (listen(fd, 128) != 0) {
-    Status s = Status::Error(Errno("listen " + path));
+  auto fail = [&](const std::string& what) {
+    Status s = Status::Error(Errno(what));
     close(fd);
-    unlink(path.c_str());
+    unlink(temp.c_str());
     return s;
+  };
+  if (bind(fd, reinterpret_cast<const sockaddr*>(&*temp_sa), sizeof *temp_sa) != 0) {
+    return fail("bind " + temp);
   }
+  if (chmod(temp.c_str(), 0700) != 0) return fail("chmod " + temp);
+  if (listen(fd, 128) != 0) return fail("listen " + temp);
+  if (rename(temp.c_str(), path.c_str()) != 0)
+    return fail("rename to " + path);  // replaces a stale file
   return fd;
 }
 
