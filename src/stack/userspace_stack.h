@@ -14,9 +14,9 @@
 // calls are thread-safe (stack.h).
 //
 // Outbound is called with lwIP's core lock held, from the tcpip thread or from a
-// thread inside Stream::Write/Close/Connect. It must not block for long and must not
-// call back into this stack (queue the packet or send it right away). The span is
-// valid only during the call.
+// thread inside a Stream/Listener call, Connect, or InjectInbound with kInline. It must
+// not block for long and must not call back into this stack, except InjectInbound in
+// kQueued mode (it only queues). The span is valid only during the call.
 //
 // InputMode (below) says whether InjectInbound posts to the tcpip thread (default) or
 // runs lwIP's input in the caller's thread.
