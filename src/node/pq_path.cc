@@ -57,6 +57,7 @@ void PqPath::RemovePeer(const pq::WgPublicKey& wg_key) {
   ex_->RemovePeer(it->second);
   ids_.erase(it);
   psks_.erase(wg_key);
+  restarts_.erase(wg_key);
 }
 
 bool PqPath::HasPeer(const pq::WgPublicKey& wg_key) const {
@@ -83,6 +84,14 @@ void PqPath::Handle(wg::Device& device, const wg::Endpoint& from, ByteSpan data,
 
 void PqPath::Tick(wg::Device& device, TimePoint now, WallTime wall, wg::Output& out) {
   std::lock_guard lock(mu_);
+  for (auto it = restarts_.begin(); it != restarts_.end();) {
+    if (it->second > now) {
+      ++it;
+      continue;
+    }
+    RestartHandshake(device, it->first, now, wall, out);
+    it = restarts_.erase(it);
+  }
   if (now < ex_->NextDeadline()) return;
   ex_->Tick(now, pq_out_);
   Process(device, now, wall, out);
@@ -90,7 +99,9 @@ void PqPath::Tick(wg::Device& device, TimePoint now, WallTime wall, wg::Output& 
 
 TimePoint PqPath::NextDeadline() const {
   std::lock_guard lock(mu_);
-  return ex_->NextDeadline();
+  TimePoint t = ex_->NextDeadline();
+  for (const auto& [key, due] : restarts_) t = std::min(t, due);
+  return t;
 }
 
 std::optional<Secret<32>> PqPath::PskFor(const pq::WgPublicKey& wg_key) const {
@@ -163,8 +174,9 @@ void PqPath::Process(wg::Device& device, TimePoint now, WallTime wall, wg::Outpu
     DLOG_INFO("pq: peer %u PSK %s, epoch %llu", u.peer,
               u.source == pq::PskSource::kExchange ? "exchanged" : "random",
               (unsigned long long)u.epoch);
-    if (restart_handshakes_ && u.source == pq::PskSource::kExchange)
-      RestartHandshake(device, u.wg_public_key, now, wall, out);
+    if (restart_handshakes_ && u.source == pq::PskSource::kExchange &&
+        restarts_.size() < ids_.size())
+      restarts_.emplace(u.wg_public_key, now + kRestartDelay);
   }
   pq_out_.Clear();
 }

@@ -28,6 +28,8 @@
 
 namespace dlog::node {
 
+inline constexpr auto kRestartDelay = std::chrono::milliseconds(50);
+
 // The PQ state of one peer, for status output.
 struct PqPeerState {
   bool has_pq_psk = false;  // holds an exchanged key that is not stale
@@ -74,9 +76,12 @@ class PqPath {
   pq::ExchangeCounters Counters() const;
 
   // When on: a WireGuard peer without a session whose PSK slot just got an exchanged key
-  // starts a handshake at once, instead of at its next retransmission (up to 5 s later;
-  // its earlier attempts, made with the random PSK, could not succeed). Done by
-  // re-creating the peer from its snapshot, so only for peers that have no keypair.
+  // starts a handshake kRestartDelay later (on Tick), instead of at its next
+  // retransmission (up to 5 s later; its earlier attempts, made with the random PSK, could
+  // not succeed). The delay keeps the new initiation's TAI64N timestamp after that of an
+  // initiation sent just before (timestamps are whitened to ~16 ms, and the responder
+  // drops one not after the last, or one within 20 ms). Done by re-creating the peer from
+  // its snapshot, so only for peers that have no keypair then.
   void SetRestartHandshakes(bool on) {
     std::lock_guard lock(mu_);
     restart_handshakes_ = on;
@@ -95,6 +100,8 @@ class PqPath {
   std::map<pq::WgPublicKey, pq::PeerId> ids_;
   std::map<pq::WgPublicKey, Secret<32>> psks_;
   bool restart_handshakes_ = false;
+  // Peers whose handshake restarts at the given time (at most one entry per PQ peer).
+  std::map<pq::WgPublicKey, TimePoint> restarts_;
 };
 
 }  // namespace dlog::node
