@@ -69,10 +69,12 @@ start_wg() {
   # Only ask `wg` once the socket listens: `wg` unlinks a socket that refuses its
   # connection, and a socket between the daemon's bind() and listen() does, so polling
   # with `wg show` alone could delete it under the starting daemon ("Failed to start:
-  # lstat ...sock: No such file"). Listening unix sockets are listed per namespace.
+  # lstat ...sock: No such file"). Listening unix sockets are listed per namespace, under
+  # the name they were bound to: dlog-wg binds "$sock.tmp-PID" and renames it into place
+  # once it listens (src/net/uapi_server.cc), hence the prefix match.
   for _ in $(seq 200); do
     kill -0 "$pid" 2>/dev/null || break
-    if ip netns exec "$ns" ss -xlH 2>/dev/null | grep -qF " $sock "; then
+    if ip netns exec "$ns" ss -xlH 2>/dev/null | grep -qF " $sock"; then
       ip netns exec "$ns" wg show "$ifname" >/dev/null 2>&1 && return 0
     fi
     sleep 0.05
