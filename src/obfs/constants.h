@@ -18,8 +18,9 @@
 //   tag        SipHash-2-4 keyed with k_tag over prefix ‖ separator ‖ LE16(datagram size)
 //              ‖ plaintext of the masked region: a synthetic IV (SIV) that authenticates
 //              the header and, with the prefix, seeds the mask.
-//   masked     XORed with a keystream under nonce = tag ‖ prefix[0..4): bytes 0..23 are
-//              SipHash-2-4(k_head, nonce ‖ i) for i = 0, 1, 2; bytes 24.. are
+//   masked     XORed with a keystream under nonce = tag ‖ prefix[0..4): bytes 0..15 are
+//              SipHash-2-4-128(k_head, nonce) (libsodium's siphashx24), bytes 16..23
+//              the same state squeezed once more (v1 ^= 0xdd, 4 rounds); bytes 24.. are
 //              ChaCha20(k_mask, nonce) from its first byte (RFC 8439, counter 0):
 //                kind     kTransport: a WireGuard transport message (type 4). Only its
 //                                     first 16 bytes (type, reserved, receiver index,

@@ -3,6 +3,7 @@
 #include "obfs/wire.h"
 
 #include <gtest/gtest.h>
+#include <sodium.h>
 
 #include <bit>
 #include <cstring>
@@ -102,6 +103,34 @@ TEST_F(WireTest, TransportMasksOnlyTheWireGuardHeader) {
   // only the cleartext header is masked.
   EXPECT_EQ(std::memcmp(d.data() + body_at, inner.data() + 16, 64), 0);
   EXPECT_NE(std::memcmp(d.data() + body_at - 16, inner.data(), 16), 0);
+}
+
+// The head of the mask is SipHash-2-4 with 128-bit output (libsodium's siphashx24 gives
+// its first 16 bytes) over nonce = tag ‖ prefix[0..4), squeezed for 8 more bytes.
+TEST_F(WireTest, HeadMaskIsSipHash128OfTheNonce) {
+  for (int round = 0; round < 50; ++round) {
+    Bytes inner = Transport(uint32_t(round), uint64_t(round) * 77, 40, rng);
+    const size_t prefix = kMinPrefix + size_t(round) % 9;
+    Bytes d = SealIt(inner, Kind::kTransport, prefix, 0);
+    const uint8_t* tag = d.data() + prefix + kSeparatorSize;
+    const uint8_t* region = tag + kTagSize;
+    uint8_t nonce[kNonceSize];
+    std::memcpy(nonce, tag, kTagSize);
+    std::memcpy(nonce + kTagSize, d.data(), kNonceSize - kTagSize);
+    uint8_t expect[crypto_shorthash_siphashx24_BYTES];
+    crypto_shorthash_siphashx24(expect, nonce, sizeof nonce, keys.head.data());
+    uint8_t plain[kHeaderSize + kMaskedInnerHeader] = {uint8_t(Kind::kTransport),
+                                                       uint8_t(inner.size()), 0};
+    std::memcpy(plain + kHeaderSize, inner.data(), kMaskedInnerHeader);
+    for (size_t i = 0; i < sizeof expect; ++i)
+      ASSERT_EQ(uint8_t(region[i] ^ plain[i]), expect[i]) << "round " << round << " byte " << i;
+    // Bytes 16..18 come from the third output word: not a repeat of the first two.
+    bool differs = false;
+    for (size_t i = 16; i < sizeof plain; ++i)
+      differs |= uint8_t(region[i] ^ plain[i]) != expect[i - 16] &&
+                 uint8_t(region[i] ^ plain[i]) != expect[i - 8];
+    EXPECT_TRUE(differs);
+  }
 }
 
 TEST_F(WireTest, EveryBitFlipInTheAuthenticatedPartIsRejected) {
