@@ -317,6 +317,10 @@ void Runtime::ReadLoop(const ObfsPath::SocketGetter& current) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
       continue;
     }
+    // The timer thread notices a link that came up only at its next poll (<= 250 ms, later
+    // under load): a first handshake arriving before then was dropped as interface_down and
+    // waited 5 s for the initiator's retry. Ask the inner path now (only while down).
+    if (!device_.IsUp()) SyncLinkState();
     TimePoint now = clock_.Now();
     WallTime wall = clock_.WallNow();
     for (const net::Received& d : batch.datagrams()) Deliver(d, now, wall, out);
