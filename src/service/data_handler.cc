@@ -34,6 +34,10 @@ api::LogDescription Describe(const log::LogInfo& info) {
 DataHandler::DataHandler(log::LogStore* store, const Clock* clock, HandlerOptions options)
     : store_(store), clock_(clock), options_(std::move(options)), started_(clock->Now()) {}
 
+bool DataHandler::Replicated(const std::string& log) const {
+  return options_.replicated != nullptr && options_.replicated->Has(log);
+}
+
 HandlerCounters DataHandler::counters() const {
   std::lock_guard lock(counters_mu_);
   return counters_;
@@ -70,7 +74,7 @@ api::Response DataHandler::Create(const api::CreateLogRequest& r) {
                          " needs as many nodes; this node serves alone (use 0 or 1)");
   }
   std::lock_guard lock(catalog_mu_);
-  if (store_->DescribeLog(*name).ok()) {
+  if (store_->DescribeLog(*name).ok() || Replicated(r.log)) {
     return MakeError(ErrorCode::kLogExists, "log " + r.log + " already exists");
   }
   log::LogConfig config;
@@ -84,6 +88,10 @@ api::Response DataHandler::Create(const api::CreateLogRequest& r) {
 api::Response DataHandler::Delete(const api::DeleteLogRequest& r) {
   Result<log::LogName> name = log::LogName::Parse(r.log);
   if (!name.ok()) return MakeError(ErrorCode::kInvalidRequest, name.error());
+  if (Replicated(r.log)) {
+    return MakeError(ErrorCode::kInvalidRequest,
+                     "log " + r.log + " is replicated; its node configuration removes it");
+  }
   std::lock_guard lock(catalog_mu_);
   if (!store_->DescribeLog(*name).ok()) {
     return MakeError(ErrorCode::kUnknownLog, "no log named " + r.log);
@@ -101,27 +109,44 @@ api::Response DataHandler::List(const api::ListLogsRequest& r) {
     if (out.logs.size() == api::kMaxLogsPerList) break;
     out.logs.push_back(Describe(info));
   }
+  if (options_.replicated != nullptr) {
+    for (api::LogDescription& d : options_.replicated->List()) {
+      if (!r.ns.empty() && d.name.substr(0, d.name.find('/')) != r.ns) continue;
+      if (out.logs.size() == api::kMaxLogsPerList) break;
+      out.logs.push_back(std::move(d));
+    }
+    std::sort(out.logs.begin(), out.logs.end(),
+              [](const auto& a, const auto& b) { return a.name < b.name; });
+  }
   return out;
 }
 
 api::Response DataHandler::Produce(const api::ProduceRequest& r) {
   Result<log::LogName> name = log::LogName::Parse(r.log);
   if (!name.ok()) return MakeError(ErrorCode::kInvalidRequest, name.error());
-  Result<log::LogInfo> info = store_->DescribeLog(*name);
-  if (!info.ok()) return MakeError(ErrorCode::kUnknownLog, "no log named " + r.log);
   if (r.records.empty()) {
     return MakeError(ErrorCode::kInvalidRequest, "a Produce carries at least one record");
   }
+  uint64_t total = 0;
+  for (const log::Record& rec : r.records) total += RecordBytes(rec);
+  if (total > options_.max_produce_bytes) {
+    return MakeError(ErrorCode::kTooLarge,
+                     "Produce of " + std::to_string(total) + " bytes is over this server's " +
+                         std::to_string(options_.max_produce_bytes) + "; send fewer records");
+  }
+  if (Replicated(r.log)) {
+    api::Response out = options_.replicated->Produce(r);
+    if (std::holds_alternative<api::ProduceResponse>(out)) {
+      std::lock_guard lock(counters_mu_);
+      counters_.records_appended += r.records.size();
+    }
+    return out;
+  }
+  Result<log::LogInfo> info = store_->DescribeLog(*name);
+  if (!info.ok()) return MakeError(ErrorCode::kUnknownLog, "no log named " + r.log);
   if (r.records.size() > log::kMaxBatchRecords) {
     return MakeError(ErrorCode::kTooLarge,
                      "at most " + std::to_string(log::kMaxBatchRecords) + " records per Produce");
-  }
-  uint64_t bytes = 0;
-  for (const log::Record& rec : r.records) bytes += RecordBytes(rec);
-  if (bytes > options_.max_produce_bytes) {
-    return MakeError(ErrorCode::kTooLarge,
-                     "Produce of " + std::to_string(bytes) + " bytes is over this server's " +
-                         std::to_string(options_.max_produce_bytes) + "; send fewer records");
   }
   uint32_t partition = r.partition;
   if (r.selector == api::PartitionSelector::kKeyHash) {
@@ -157,6 +182,7 @@ api::Response DataHandler::Produce(const api::ProduceRequest& r) {
 api::Response DataHandler::Consume(const api::ConsumeRequest& r) {
   Result<log::LogName> name = log::LogName::Parse(r.log);
   if (!name.ok()) return MakeError(ErrorCode::kInvalidRequest, name.error());
+  if (Replicated(r.log)) return options_.replicated->Consume(r);
   Result<log::LogInfo> info = store_->DescribeLog(*name);
   if (!info.ok()) return MakeError(ErrorCode::kUnknownLog, "no log named " + r.log);
   if (r.partition >= info->config.partitions) {
@@ -193,8 +219,11 @@ api::Response DataHandler::Consume(const api::ConsumeRequest& r) {
 }
 
 api::Response DataHandler::Query(const api::QueryRequest& r) {
-  api::LogStoreSource source(store_);
-  api::QueryExecutor executor(&source, options_.query);
+  api::LogStoreSource local(store_);
+  CombinedSource combined(options_.replicated, &local);
+  api::RecordSource* source = &local;
+  if (options_.replicated != nullptr) source = &combined;
+  api::QueryExecutor executor(source, options_.query);
   api::QueryOutcome outcome = executor.Run(r.text);
   if (auto* error = std::get_if<api::ErrorResponse>(&outcome)) return *error;
   return std::get<api::QueryResponse>(std::move(outcome));
@@ -207,7 +236,8 @@ api::Response DataHandler::NodeStatus(const api::StatusRequest&) {
   out.version = options_.version;
   out.uptime_ms = uint64_t(
       std::chrono::duration_cast<std::chrono::milliseconds>(clock_->Now() - started_).count());
-  out.logs = uint32_t(store_->ListLogs().size());
+  out.logs = uint32_t(store_->ListLogs().size() +
+                      (options_.replicated ? options_.replicated->List().size() : 0));
   out.members.push_back(api::MemberStatus{options_.node_name, options_.node_address, "leader"});
   return out;
 }

@@ -14,6 +14,8 @@
 //    watermark] is OffsetOutOfRange.
 //  - Query: api::QueryExecutor over api::LogStoreSource (committed records only).
 //  - Status: this node as the only member.
+//  - Logs registered in options.replicated are served by their Raft groups instead
+//    (replicated_logs.h); they cannot be created or deleted through the API.
 // Every failure is an api::ErrorResponse a user can act on (error.h); catalog checks
 // are made here (not by parsing the store's messages), under catalog_mu_, so a
 // concurrent CreateLog of one name gets exactly one success and one LogExists.
@@ -29,6 +31,7 @@
 #include "api/query_executor.h"
 #include "base/clock.h"
 #include "log/log_store.h"
+#include "service/replicated_logs.h"
 
 namespace dlog::service {
 
@@ -40,6 +43,9 @@ struct HandlerOptions {
   uint64_t max_produce_bytes = 8 * 1024 * 1024;
   api::ExecutorOptions query{};
   log::RetentionPolicy retention{};  // for logs created through the API
+  // Logs replicated by Raft groups on this node (replicated_logs.h): Produce, Consume
+  // and Query of these go there; nullptr: none. Must outlive the handler.
+  ReplicatedLogs* replicated = nullptr;
 };
 
 struct HandlerCounters {
@@ -65,6 +71,7 @@ class DataHandler {
   api::Response Consume(const api::ConsumeRequest& r);
   api::Response Query(const api::QueryRequest& r);
   api::Response NodeStatus(const api::StatusRequest& r);
+  bool Replicated(const std::string& log) const;
 
   log::LogStore* const store_;
   const Clock* const clock_;

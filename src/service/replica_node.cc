@@ -35,6 +35,7 @@ Result<std::unique_ptr<ReplicaNode>> ReplicaNode::Start(stack::Stack* stack,
   if (!replica.ok()) return replica.status();
   std::unique_ptr<ReplicaNode> node(new ReplicaNode(stack, std::move(listener), options));
   node->replica_ = std::move(*replica);
+  node->committed_end_ = node->replica_->end_offset();
   for (const ReplicaPeer& p : node->options_.peers) {
     auto peer = std::make_unique<Peer>();
     peer->info = p;
@@ -185,6 +186,7 @@ void ReplicaNode::DriverLoop() {
       waiting.erase(it);
     }
     leader_ = replica_->leader();
+    committed_end_ = replica_->end_offset();
   }
   for (auto& [id, job] : waiting) {
     job->produced.set_value(Lost(job->produce.request_id, "replica node stopped"));

@@ -78,6 +78,10 @@ class ReplicaNode {
   // Committed records from `from` on this replica (ReadFrom::kLocalCommitted).
   Result<std::vector<log::Record>> Read(log::Offset from, uint32_t max_records);
 
+  // End of the committed records this replica applied (its readable end).
+  log::Offset committed_end() const { return committed_end_; }
+  raft::NodeId id() const { return options_.replica.id; }
+  size_t voters() const { return options_.replica.voters.size(); }
   bool is_leader() const { return leader_ == options_.replica.id; }
   raft::NodeId leader() const { return leader_; }
   ReplicaNodeCounters counters() const;
@@ -119,6 +123,7 @@ class ReplicaNode {
   std::unique_ptr<replica::ReplicatedPartition> replica_;  // driver thread only
   std::atomic<bool> stopping_{false};
   std::atomic<raft::NodeId> leader_{raft::kNoNode};
+  std::atomic<log::Offset> committed_end_{0};
 
   mutable std::mutex mu_;  // inbox_, jobs_, inbound_, counters_
   std::condition_variable cv_;

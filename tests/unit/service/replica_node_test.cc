@@ -11,7 +11,11 @@
 #include <map>
 #include <thread>
 
+#include "log/log_store.h"
 #include "log/posix_env.h"
+#include "service/client.h"
+#include "service/data_server.h"
+#include "service/replicated_logs.h"
 #include "stack/kernel_stack.h"
 
 namespace dlog::service {
@@ -167,6 +171,109 @@ TEST_F(ReplicaNodeTest, LeaderKillLosesAndDuplicatesNothing) {
   auto c = nodes_[leader]->counters();
   EXPECT_GT(c.frames_out, 0u);
   EXPECT_EQ(c.bad_streams, 0u);
+}
+
+// The client API on all three nodes over the replicated partition: a follower answers
+// NotLeader with the leader's client address, the client follows the hint, and the
+// records come back by Consume and Query on the leader and (once applied) a follower.
+TEST_F(ReplicaNodeTest, ClientApiFollowsTheLeaderHint) {
+  struct Serving {
+    std::unique_ptr<log::LogStore> store;
+    ReplicatedLogs replicated;
+    std::unique_ptr<DataHandler> handler;
+    std::unique_ptr<DataServer> server;
+  };
+  std::vector<std::unique_ptr<Serving>> serving;
+  std::vector<uint16_t> api_ports;
+  std::vector<std::unique_ptr<stack::Listener>> api_listeners;
+  for (int i = 0; i < 3; ++i) {
+    auto l = stacks_[i]->Listen(0);
+    ASSERT_TRUE(l.ok());
+    api_ports.push_back((*l)->port());
+    api_listeners.push_back(std::move(*l));
+  }
+  for (int i = 0; i < 3; ++i) {
+    auto s = std::make_unique<Serving>();
+    auto store = log::LogStore::Open(log::PosixEnvironment(), dir_ + "/store" + std::to_string(i),
+                                     log::PartitionOptions{});
+    ASSERT_TRUE(store.ok()) << store.error();
+    s->store = std::move(*store);
+    ASSERT_TRUE(s->replicated.Add("app/orders", {nodes_[i].get()}).ok());
+    for (int j = 0; j < 3; ++j) {
+      s->replicated.SetMember(
+          raft::NodeId(j + 1),
+          {"node-" + std::to_string(j + 1),
+           stack::SocketAddress{stacks_[j]->address(), api_ports[j]}.ToString()});
+    }
+    HandlerOptions h;
+    h.node_name = "node-" + std::to_string(i + 1);
+    h.replicated = &s->replicated;
+    s->handler = std::make_unique<DataHandler>(s->store.get(), &clock_, h);
+    s->server = std::make_unique<DataServer>(s->handler.get());
+    ASSERT_TRUE(s->server->Start(std::move(api_listeners[i])).ok());
+    serving.push_back(std::move(s));
+  }
+  int leader = WaitLeader();
+  ASSERT_GE(leader, 0);
+  int follower = (leader + 1) % 3;
+  // Wait until the follower knows the leader, so its NotLeader carries a hint.
+  for (int t = 0; t < 200 && nodes_[follower]->leader() != raft::NodeId(leader + 1); ++t) {
+    std::this_thread::sleep_for(20ms);
+  }
+  auto fc =
+      Client::Connect(stacks_[follower].get(), {stacks_[follower]->address(), api_ports[follower]});
+  ASSERT_TRUE(fc.ok());
+  auto listed = (*fc)->ListLogs();
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].replication_factor, 3);
+  auto refused = (*fc)->Produce("app/orders", 0, {Rec(0, 0)});
+  ASSERT_FALSE(refused.ok());
+  ASSERT_TRUE(refused.error().not_leader()) << refused.error().ToString();
+  auto hinted = stack::SocketAddress::Parse(refused.error().server.leader_address);
+  ASSERT_TRUE(hinted.has_value()) << refused.error().ToString();
+  EXPECT_EQ(hinted->port, api_ports[leader]);
+
+  auto lc = Client::Connect(stacks_[follower].get(), *hinted);
+  ASSERT_TRUE(lc.ok());
+  constexpr int kBatches = 20, kPer = 50;
+  for (int b = 0; b < kBatches; ++b) {
+    std::vector<log::Record> batch;
+    for (int i = 0; i < kPer; ++i) batch.push_back(Rec(b, i));
+    auto p = (*lc)->Produce("app/orders", 0, batch, api::Acks::kAll);
+    ASSERT_TRUE(p.ok()) << p.error().ToString();
+    EXPECT_EQ(p->base_offset, uint64_t(b * kPer));
+    EXPECT_EQ(p->last_offset, uint64_t(b * kPer + kPer - 1));
+  }
+  auto consume_all = [&](Client* c) {
+    std::vector<log::Record> all;
+    uint64_t from = 0;
+    for (int k = 0; k < 100; ++k) {
+      auto r = c->Consume("app/orders", 0, from, 300);
+      if (!r.ok() || r->records.empty()) break;
+      from = r->records.back().offset + 1;
+      for (auto& rec : r->records) all.push_back(std::move(rec));
+    }
+    return all;
+  };
+  auto got = consume_all(lc->get());
+  ASSERT_EQ(got.size(), size_t(kBatches * kPer));
+  for (size_t k = 0; k < got.size(); ++k) {
+    ASSERT_EQ(got[k].offset, k);
+    ASSERT_EQ(got[k].value, Rec(int(k / kPer), int(k % kPer)).value);
+  }
+  auto q = (*lc)->Query("SELECT i FROM app/orders WHERE b = 7 AND i >= 48");
+  ASSERT_TRUE(q.ok()) << q.error().ToString();
+  ASSERT_EQ(q->rows.size(), 2u);
+  EXPECT_EQ(q->rows[0], "{\"i\":48}");
+  std::vector<log::Record> on_follower;
+  for (int t = 0; t < 200; ++t) {
+    on_follower = consume_all(fc->get());
+    if (on_follower.size() == got.size()) break;
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_EQ(on_follower, got);
+  for (auto& s : serving) s->server->Stop();
 }
 
 }  // namespace
