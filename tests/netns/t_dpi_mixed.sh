@@ -161,7 +161,9 @@ EOF
 count() { awk -v k="$2" '$1 == k {print $2}' "$WORK/$1.stats"; }
 [ -s "$WORK/x.stats" ] || fail "no stats from x"
 log "  x: $(grep -E '^(sealed|opened|stock_sent|stock_received|drop_[a-z]+) ' "$WORK/x.stats" | tr '\n' ' ')"
-[ "$(count x sealed)" -gt 1000 ] && [ "$(count x opened)" -gt 1000 ] || fail "x: y's traffic not disguised"
+# x→y carries only y's TCP ACKs, whose number falls as GRO coalesces more under load
+# (1489 in one run, 720 in another): more than 100 sealed still means not stock.
+[ "$(count x sealed)" -gt 100 ] && [ "$(count x opened)" -gt 1000 ] || fail "x: y's traffic not disguised"
 [ "$(count x stock_sent)" -gt 1000 ] && [ "$(count x stock_received)" -gt 1000 ] || fail "x: z's traffic not stock"
 drops=$(awk '/^drop_/{s += $2} END{print s + 0}' "$WORK/x.stats")
 [ "$drops" = 0 ] || fail "x dropped $drops datagrams"
