@@ -76,7 +76,10 @@ Status Runtime::Start() {
   if (Status s = bind_.Open(); !s.ok()) return s;
   if (obfs_) obfs_->Start(bind_, [this](const ObfsPath::SocketGetter& g) { ReadLoop(g); });
   if (Status s = inner_->Start(*this); !s.ok()) return s;
-  SyncLinkState();
+  if (auto r = inner_->IsUp(); r.ok()) {
+    start_link_ = *r;
+    SyncLinkState(*r);
+  }
   if (options_.uapi_fd >= 0) {
     handler_ = std::make_unique<net::DeviceUapiHandler>(
         device_, bind_, clock_, [this](wg::Output& out) { Flush(out); },
@@ -211,6 +214,7 @@ void Runtime::PokeTimer() {
 }
 
 void Runtime::FromInner(std::span<const ByteSpan> packets) {
+  if (!device_.IsUp()) SyncLinkState();  // the path had a packet: look at its link now
   thread_local wg::Output out;
   TimePoint now = clock_.Now();
   WallTime wall = clock_.WallNow();
@@ -360,8 +364,14 @@ void Runtime::TimerLoop() {
   wg::Output out;
   TimePoint next_mtu_check = clock_.Now();
   size_t mtu = 0;
+  // The timer acts on changes of the link state it polls, so a late poll cannot undo
+  // what a reader learnt since (a packet read, or a datagram's look at a down device).
+  std::optional<bool> polled = start_link_;
   while (!stopping_) {
-    SyncLinkState();
+    if (auto r = inner_->IsUp(); r.ok() && polled != *r) {
+      polled = *r;
+      SyncLinkState(*r);
+    }
     TimePoint now = clock_.Now();
     device_.Tick(now, clock_.WallNow(), out);
     if (pq_) pq_->Tick(device_, now, clock_.WallNow(), out);

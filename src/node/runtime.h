@@ -159,6 +159,7 @@ class Runtime : private InnerSink {
   std::unique_ptr<net::UapiServer> server_;
   std::vector<std::thread> threads_;
   std::atomic<bool> started_{false};
+  std::optional<bool> start_link_;  // the link state at Start (then the timer's only)
   std::atomic<bool> stopping_{false};
   std::atomic<bool> shut_down_{false};
   int stop_fd_ = -1;
