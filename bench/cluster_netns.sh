@@ -162,6 +162,11 @@ ping_all() {
   cat "$OUT"/ping* | awk '{s += $1} END {print s}'
   rm -f "$OUT"/ping*
 }
+cpu_total() {  # CPU seconds (user + system) used so far by the running nodes
+  local t=0 p
+  for p in "${PIDS[@]}"; do t=$((t + $(awk '{print $14 + $15}' /proc/$p/stat 2>/dev/null || echo 0))); done
+  awk -v t=$t -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.1f", t / hz}'
+}
 rss_total() {  # total RSS of the running nodes in MB
   local kb=0 p
   for p in "${PIDS[@]}"; do kb=$((kb + $(awk '/VmRSS/ {print $2}' /proc/$p/status 2>/dev/null || echo 0))); done
@@ -216,15 +221,21 @@ PY
   done
   result=$(mesh_wait "$n" "$t0")
   cpu1=$(awk '/^cpu / {print $2 + $3 + $4}' /proc/stat)
-  local rss
+  local rss ncpu
   rss=$(rss_total)
+  ncpu=$(cpu_total)
   if [ "$stack" = tun ] && [ "${result#FAIL}" = "$result" ]; then
     read_overlays
     extra=", pings $(ping_all "$n")/$((n * (n - 1))) pairs"
   fi
   TIMES["$n $stack $join"]+="${result%% *} "
-  RESULTS+=("N=$n $stack $join: full mesh $result s (token after $ttok s$extra; RSS of all nodes ${rss} MB; machine CPU busy $(((cpu1 - cpu0) / $(getconf CLK_TCK))) core-s)")
+  RESULTS+=("N=$n $stack $join: full mesh $result s (token after $ttok s$extra; RSS of all nodes ${rss} MB; CPU of all nodes ${ncpu} s; machine CPU busy $(((cpu1 - cpu0) / $(getconf CLK_TCK))) core-s)")
   log "${RESULTS[-1]}"
+  if [ "${result#FAIL}" != "$result" ]; then
+    for i in $(seq "$n"); do
+      [ -s "$OUT/n$i.err" ] && { log "  node $i stderr:"; tail -3 "$OUT/n$i.err" >&2; }
+    done
+  fi
   for i in $(seq "$n"); do
     if ! kill -0 "${PIDS[$((i - 1))]}" 2>/dev/null; then
       log "  node $i exited:"; tail -3 "$OUT/n$i.err" >&2
