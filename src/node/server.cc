@@ -55,7 +55,6 @@ Server::~Server() {
   wake_cv_.notify_all();
   if (thread_.joinable()) thread_.join();
   if (admin_server_) admin_server_->Stop();
-  if (admin_) admin_->Stop();
   if (runtime_) runtime_->Shutdown();
 }
 
@@ -154,11 +153,8 @@ dlog::Status Server::Start(int signal_fd) {
   if (dlog::Status s = BuildRuntime(); !s.ok()) return s;
   if (dlog::Status s = StartCluster(); !s.ok()) return s;
   if (dlog::Status s = StartMdns(); !s.ok()) return s;
-  admin_ = std::make_unique<AdminSocket>(dir_->FilePath(kStatusSocketName),
-                                         [this](std::string_view c) { return Command(c); });
-  if (dlog::Status s = admin_->Start(); !s.ok()) return s;
   admin_server_ = std::make_unique<admin::AdminServer>(admin_backend_);
-  auto local = stack::ListenUnix(dir_->FilePath("admin.sock"));
+  auto local = stack::ListenUnix(dir_->FilePath(kAdminSocketName));
   if (!local.ok()) return local.status();
   admin_server_->ServeLocal(std::move(*local));
   {
@@ -267,7 +263,6 @@ void Server::Wait(int signal_fd) {
   wake_cv_.notify_all();
   if (thread_.joinable()) thread_.join();
   if (admin_server_) admin_server_->Stop();
-  if (admin_) admin_->Stop();
 }
 
 void Server::ClusterLoop() {
@@ -522,36 +517,6 @@ NodeStatus Server::GetStatus() {
     s.members.push_back(std::move(ms));
   }
   return s;
-}
-
-std::string Server::Command(std::string_view command) {
-  std::vector<std::string> w;
-  size_t i = 0;
-  while (i < command.size() && w.size() < 8) {
-    while (i < command.size() && command[i] == ' ') ++i;
-    size_t j = i;
-    while (j < command.size() && command[j] != ' ') ++j;
-    if (j > i) w.emplace_back(command.substr(i, j - i));
-    i = j;
-  }
-  if (w.empty() || w[0] == "status" || w[0] == "members") return ToJson(GetStatus());
-  auto line = [](const Result<std::string>& r) {
-    return r.ok() ? *r + "\n" : "error: " + r.error() + "\n";
-  };
-  auto done = [](const dlog::Status& s, const char* what) {
-    return s.ok() ? std::string(what) + "\n" : "error: " + s.message() + "\n";
-  };
-  if (w[0] == "invite") {
-    auto role = cluster::RoleFromName(w.size() > 1 ? w[1] : "node");
-    if (!role) return "error: role must be node, client or admin\n";
-    int64_t ttl = w.size() > 2 ? std::atoll(w[2].c_str()) : kBootstrapTokenLifetime;
-    uint32_t uses = w.size() > 3 ? uint32_t(std::atoll(w[3].c_str())) : 1;
-    return line(CreateToken(*role, ttl, uses));
-  }
-  if (w[0] == "remove" && w.size() == 2) return done(RemoveMember(w[1]), "removed");
-  if (w[0] == "revoke" && w.size() == 2) return done(RevokeToken(w[1]), "revoked");
-  return "error: unknown command (status, invite <role> [ttl_s] [uses], remove <name|key>, "
-         "revoke <token id>)\n";
 }
 
 Result<std::string> Server::CreateToken(cluster::Role role, int64_t ttl_seconds,

@@ -1,7 +1,7 @@
 // Server: a cluster member at run time — the cluster core (cluster::Node) driven over a
 // Runtime (WireGuard device, PQ exchange, inner path), with the data directory, the
-// start-up report, discovery by seeds and the admin/status socket. dlog-server is a thin
-// main() around it.
+// start-up report, discovery (mDNS and seeds) and the admin API (admin::AdminServer). dlog-server
+// is a thin main() around it.
 //
 // Data flow:
 //   underlay 0x91..0x9F  → Runtime enrollment hook → Node::OnUnderlayDatagram
@@ -32,7 +32,6 @@
 #include "cluster/node.h"
 #include "config/config.h"
 #include "node/admin_backend.h"
-#include "node/admin_socket.h"
 #include "node/mdns_discovery.h"
 #include "node/runtime.h"
 #include "node/status.h"
@@ -47,7 +46,7 @@ inline constexpr auto kHandshakeFresh = std::chrono::seconds(180);
 inline constexpr auto kStartupReportTimeout = std::chrono::seconds(10);
 inline constexpr int64_t kBootstrapTokenLifetime = 24 * 3600;  // seconds
 inline constexpr uint32_t kBootstrapTokenUses = 16;
-inline constexpr char kStatusSocketName[] = "status.sock";
+inline constexpr char kAdminSocketName[] = "admin.sock";
 
 struct ServerOptions {
   config::Config config;
@@ -73,9 +72,6 @@ class Server {
   // TUN deleted), then shuts down.
   void Wait(int signal_fd);
 
-  // The answer to an admin command ("status", "members", "invite <role> [ttl_s] [uses]",
-  // "remove <name|key>", "revoke <token id hex>").
-  std::string Command(std::string_view command);
   NodeStatus GetStatus();
   // The admin API's operations (NodeAdminBackend), each under the lock.
   std::optional<admin::Caller> IdentifyCaller(const stack::IpAddress& remote);
@@ -118,7 +114,6 @@ class Server {
   std::optional<cluster::ClusterState> state_;
   std::unique_ptr<Runtime> runtime_;
   InnerPath* inner_ = nullptr;  // owned by runtime_
-  std::unique_ptr<AdminSocket> admin_;
   NodeAdminBackend admin_backend_{*this};
   std::unique_ptr<stack::KernelStack> kernel_stack_;  // tun: for the mesh listener
   std::unique_ptr<admin::AdminServer> admin_server_;  // admin.sock and overlay :admin_port

@@ -42,19 +42,14 @@ wait_line() {  # wait_line I REGEX SECONDS
   cat "$WORK/n$i.out" "$WORK/n$i.err" >&2
   fail "node$i: no line matching '$re' within $3 s"
 }
-admin() {  # admin I COMMAND: the answer of node I's status socket
-  ip netns exec "dlt$T-n$1" python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(sys.argv[2].encode() + b"\n")
-s.shutdown(socket.SHUT_WR); d = b""
-while True:
-    b = s.recv(65536)
-    if not b: break
-    d += b
-sys.stdout.write(d.decode())' "$WORK/d$1/status.sock" "$2"
+DLOG=${DLOG:-$BUILD_DIR/src/programs/dlog}
+[ -x "$DLOG" ] || fail "missing $DLOG (build first)"
+dlog_at() {  # dlog_at I ARGS...: the dlog CLI against node I's admin.sock
+  local i=$1; shift
+  ip netns exec "dlt$T-n$i" "$DLOG" --data-dir "$WORK/d$i" "$@"
 }
 counter() {  # counter I NAME[|NAME...]: their sum
-  admin "$1" status |
+  dlog_at "$1" --json status |
     python3 -c 'import json,sys; c=json.load(sys.stdin)["counters"]; print(sum(c[n] for n in sys.argv[1].split("|")))' "$2"
 }
 pings() { ip netns exec "dlt$T-n$1" ping -c1 -W1 -q "$2" >/dev/null 2>&1; }
@@ -96,13 +91,13 @@ FORGED="${TOKEN%.*}.$NEW${SECRET:1}"
 stranger 3 "$FORGED" "join_unknown_token|join_bad_aead"
 
 log "expired token"
-EXPIRED=$(admin 1 "invite node 1 5")
+EXPIRED=$(dlog_at 1 admin token --role node --ttl 1 --uses 5)
 case "$EXPIRED" in dlog1.*) ;; *) fail "invite: $EXPIRED" ;; esac
 sleep 2
 stranger 3 "$EXPIRED" join_expired
 
 log "single-use token admits node3"
-ONCE=$(admin 1 "invite node 3600 1")
+ONCE=$(dlog_at 1 admin token --role node --ttl 3600 --uses 1)
 rm -rf "$WORK/d3"
 start_node 3 --join "$ONCE" --seed $NET.11:51820
 A3=$(wait_line 3 '^WireGuard endpoint: ' 30 | awk '{print $3}')
@@ -113,7 +108,7 @@ stranger 4 "$ONCE" join_used_up
 
 log "remove node2"
 PUB2=$(ip netns exec "dlt$T-n2" wg show "dl${T}t2" public-key)
-[ "$(admin 1 "remove node-2")" = removed ] || fail "remove refused"
+dlog_at 1 admin remove node-2 >/dev/null || fail "remove refused"
 for _ in $(seq 50); do
   kill -0 "$PID2" 2>/dev/null || break
   sleep 0.2
