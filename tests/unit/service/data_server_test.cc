@@ -345,5 +345,21 @@ TEST_F(DataServerTest, ConcurrentClientsProduceWithoutLoss) {
   EXPECT_EQ(r->high_watermark, uint64_t(kThreads * kPer));
 }
 
+TEST_F(DataServerTest, IdleConnectionsAreClosed) {
+  ServerOptions sopts;
+  sopts.idle_timeout = std::chrono::milliseconds(200);
+  StartServer({}, sopts);
+  auto c = Connect();
+  ASSERT_NE(c, nullptr);
+  ASSERT_TRUE(c->NodeStatus().ok());
+  for (int i = 0; i < 100 && server_->counters().idle_closed == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(server_->counters().idle_closed, 1u);
+  auto st = c->NodeStatus();
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().kind, ClientError::Kind::kTransport) << st.error().ToString();
+}
+
 }  // namespace
 }  // namespace dlog::service
