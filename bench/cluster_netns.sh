@@ -181,9 +181,8 @@ read_overlays() {  # ADDR[i] from the status sockets (written by mesh_wait)
 RESULTS=()
 # mesh_run N STACK JOIN
 mesh_run() {
-  local n=$1 stack=$2 join=$3 t0 tok="" i result extra="" cpu0 cpu1
+  local n=$1 stack=$2 join=$3 t0 tok="" i result extra=""
   underlay "$n"
-  cpu0=$(awk '/^cpu / {print $2 + $3 + $4}' /proc/stat)
   t0=$(now)
   start_node 1 "$stack" --bootstrap
   for _ in $(seq 300); do
@@ -220,7 +219,6 @@ PY
     fi
   done
   result=$(mesh_wait "$n" "$t0")
-  cpu1=$(awk '/^cpu / {print $2 + $3 + $4}' /proc/stat)
   local rss ncpu
   rss=$(rss_total)
   ncpu=$(cpu_total)
@@ -229,7 +227,7 @@ PY
     extra=", pings $(ping_all "$n")/$((n * (n - 1))) pairs"
   fi
   TIMES["$n $stack $join"]+="${result%% *} "
-  RESULTS+=("N=$n $stack $join: full mesh $result s (token after $ttok s$extra; RSS of all nodes ${rss} MB; CPU of all nodes ${ncpu} s; machine CPU busy $(((cpu1 - cpu0) / $(getconf CLK_TCK))) core-s)")
+  RESULTS+=("N=$n $stack $join: full mesh $result s (token after $ttok s$extra; RSS of all nodes ${rss} MB; CPU of all nodes ${ncpu} s)")
   log "${RESULTS[-1]}"
   if [ "${result#FAIL}" != "$result" ]; then
     for i in $(seq "$n"); do
