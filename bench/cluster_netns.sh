@@ -21,6 +21,8 @@
 # Usage: sudo BUILD_DIR=build bash bench/cluster_netns.sh [N...]        (default: 3 20)
 #   STACKS="tun userspace"  JOINS="seed mdns"  RUNS=3 (rounds of every N/stack/join, the
 #   configurations round-robin in each round)  LIMIT=120  PAIR=1  PINGS=50  REQS=200
+#   NODE_LOG_LEVEL=error (the nodes' LOG_LEVEL)  KEEP=DIR (copy the nodes' output of a
+#   failed run there: the rest of the work directory is deleted on exit)
 # This is a benchmark, not a test: nothing asserts on time.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -33,6 +35,8 @@ PAIR=${PAIR:-1}
 PINGS=${PINGS:-50}
 REQS=${REQS:-200}
 RUNS=${RUNS:-3}
+NODE_LOG_LEVEL=${NODE_LOG_LEVEL:-error}
+KEEP=${KEEP:-}
 SIZES=("$@")
 [ ${#SIZES[@]} = 0 ] && SIZES=(3 20)
 [ "$(id -u)" = 0 ] || { echo "needs root (network namespaces)" >&2; exit 1; }
@@ -91,7 +95,7 @@ underlay() {
 start_node() {
   local i=$1 stack=$2; shift 2
   IFS_+=("dlb${T}n$i")
-  ip netns exec "$(ns_of "$i")" env LOG_LEVEL=error "$SERVER" --data-dir "$OUT/d$i" \
+  ip netns exec "$(ns_of "$i")" env LOG_LEVEL="$NODE_LOG_LEVEL" "$SERVER" --data-dir "$OUT/d$i" \
     --name "node-$i" --stack "$stack" --interface "dlb${T}n$i" "$@" \
     >"$OUT/n$i.out" 2>"$OUT/n$i.err" &
   PIDS+=($!)
@@ -233,6 +237,12 @@ PY
     for i in $(seq "$n"); do
       [ -s "$OUT/n$i.err" ] && { log "  node $i stderr:"; tail -3 "$OUT/n$i.err" >&2; }
     done
+    if [ -n "$KEEP" ]; then
+      local k
+      k=$KEEP/fail-$n-$stack-$join-$(date +%H%M%S)
+      mkdir -p "$k" && cp "$OUT"/n*.out "$OUT"/n*.err "$OUT/overlays" "$k"/ 2>/dev/null
+      log "  node logs kept in $k"
+    fi
   fi
   for i in $(seq "$n"); do
     if ! kill -0 "${PIDS[$((i - 1))]}" 2>/dev/null; then
