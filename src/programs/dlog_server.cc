@@ -178,6 +178,14 @@ int Main(int argc, char** argv) {
     fprintf(stderr, "dlog-server: only network.protocol = \"wireguard\" is implemented\n");
     return kExitConfig;
   }
+  if (cfg->network.wireguard.dpi_resistance) {
+    // Refused rather than ignored: an operator who asked for disguised traffic must not
+    // get stock WireGuard on the wire without knowing it.
+    fprintf(stderr,
+            "dlog-server: network.wireguard.dpi_resistance = true is not applied by dlog-server "
+            "yet (the disguise runs in dlog-wg and dlog-pq: docs/DPI.md); refusing to start\n");
+    return kExitConfig;
+  }
   const char* level = getenv("LOG_LEVEL");
   SetLogLevel(level && strcmp(level, "debug") == 0  ? LogLevel::kDebug
               : level && strcmp(level, "info") == 0 ? LogLevel::kInfo
