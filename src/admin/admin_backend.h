@@ -48,6 +48,9 @@ class AdminBackend {
   // A member that runs stock WireGuard (an admin's laptop, a client): its key pair is
   // made here, the member added, and the wg-quick configuration returned (a secret).
   virtual Result<std::string> Invite(cluster::Role role, std::string_view name) = 0;
+  // Starts a rotation of this node's WireGuard key (docs/CLUSTER.md, "Key rotation
+  // without an outage"); the answer is the new public key (base64).
+  virtual Result<std::string> RotateKeys() = 0;
 };
 
 }  // namespace dlog::admin

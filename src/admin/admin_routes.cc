@@ -85,11 +85,16 @@ HttpResponse Route(const HttpRequest& r, const Caller& c, AdminBackend& b) {
   if (change && !MayChange(c)) return ErrorResponse(403, "changes need an admin member");
   if (r.path == "/v1/tokens" && post) return CreateToken(r, b);
   if (r.path == "/v1/invite" && post) return Invite(r, b);
+  if (r.path == "/v1/rotate" && post) {
+    auto key = b.RotateKeys();
+    if (!key.ok()) return ErrorResponse(409, key.status().message());
+    return Json(201, {{"public_key", *key}});
+  }
   if (auto id = Segment(r.path, "/v1/tokens/"); id && del) return FromStatus(b.RevokeToken(*id));
   if (auto m = Segment(r.path, "/v1/members/"); m && del) return FromStatus(b.RemoveMember(*m));
   bool known = r.path == "/v1/status" || r.path == "/metrics" || r.path == "/v1/members" ||
-               r.path == "/v1/tokens" || r.path == "/v1/invite" || Segment(r.path, "/v1/tokens/") ||
-               Segment(r.path, "/v1/members/");
+               r.path == "/v1/tokens" || r.path == "/v1/invite" || r.path == "/v1/rotate" ||
+               Segment(r.path, "/v1/tokens/") || Segment(r.path, "/v1/members/");
   return known ? ErrorResponse(405, "method not allowed on " + r.path)
                : ErrorResponse(404, "no such endpoint: " + r.path);
 }

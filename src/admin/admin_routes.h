@@ -9,6 +9,7 @@
 //   POST   /v1/tokens?role=node&ttl=86400&uses=1     → {"token": "dlog1..."}
 //   DELETE /v1/tokens/<id>                    revoke
 //   POST   /v1/invite?role=admin&name=laptop  → the wg-quick configuration (text/plain)
+//   POST   /v1/rotate                         rotate this node's WireGuard key
 //
 // Authorisation: reads need a node or admin member, or the local socket; changes need
 // an admin member or the local socket. Clients get 403 on everything.

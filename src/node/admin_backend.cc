@@ -55,4 +55,6 @@ Result<std::string> NodeAdminBackend::Invite(cluster::Role role, std::string_vie
   return server_.Invite(role, name);
 }
 
+Result<std::string> NodeAdminBackend::RotateKeys() { return server_.RotateKeys(); }
+
 }  // namespace dlog::node

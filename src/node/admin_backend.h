@@ -24,6 +24,7 @@ class NodeAdminBackend : public admin::AdminBackend {
   dlog::Status RevokeToken(std::string_view token_id) override;
   dlog::Status RemoveMember(std::string_view name_or_key) override;
   Result<std::string> Invite(cluster::Role role, std::string_view name) override;
+  Result<std::string> RotateKeys() override;
 
  private:
   Server& server_;

@@ -60,6 +60,22 @@ void PqPath::RemovePeer(const pq::WgPublicKey& wg_key) {
   restarts_.erase(wg_key);
 }
 
+bool PqPath::Rebind(const pq::PeerConfig& config) {
+  std::lock_guard lock(mu_);
+  auto id = ex_->FindPeer(config.public_key);
+  if (!id) return false;
+  for (auto it = ids_.begin(); it != ids_.end(); ++it) {
+    if (it->second != *id) continue;
+    const pq::WgPublicKey old = it->first;
+    ids_.erase(it);
+    ids_[config.wg_public_key] = *id;
+    ex_->SetWireGuardKey(*id, config.wg_public_key);
+    if (auto psk = psks_.find(old); psk != psks_.end()) psks_[config.wg_public_key] = psk->second;
+    return true;
+  }
+  return false;
+}
+
 bool PqPath::HasPeer(const pq::WgPublicKey& wg_key) const {
   std::lock_guard lock(mu_);
   return ids_.count(wg_key) != 0;

@@ -55,6 +55,11 @@ class PqPath {
                  wg::Output& out);
   // Forgets the peer whose WireGuard key is `wg_key` (no-op when unknown).
   void RemovePeer(const pq::WgPublicKey& wg_key);
+  // A member rotated its WireGuard key (same PQ key): if `config.public_key` already
+  // drives another WireGuard peer, that peer's exchange now drives config.wg_public_key,
+  // which gets the current PSK at once (so the new key's first handshake succeeds), and
+  // true is returned; false when the PQ key is not configured.
+  bool Rebind(const pq::PeerConfig& config);
   bool HasPeer(const pq::WgPublicKey& wg_key) const;
 
   // Applies `update` to `device` with the latest PSK put into every block that creates or

@@ -332,8 +332,23 @@ void Server::CarryOut(cluster::Output out) {
   if (out.key_switch) {
     auto pending = dir_->LoadPendingKey();
     if (pending.ok() && *pending) {
+      // The new key and, for every peer, a fresh start (removed and re-added as it is):
+      // its persistent keepalive then begins with an initiation from the new key at once,
+      // and the first handshake moves our address to it on the peer's side.
       wg::ConfigUpdate u;
       u.private_key = **pending;
+      for (const wg::PeerSnapshot& p : runtime_->device().Snapshot().peers) {
+        wg::PeerUpdate& gone = u.peers.emplace_back();
+        gone.public_key = p.public_key;
+        gone.remove = true;
+        wg::PeerUpdate& back = u.peers.emplace_back();
+        back.public_key = p.public_key;
+        back.preshared_key = p.preshared_key;
+        back.endpoint = p.endpoint;
+        back.persistent_keepalive_interval = p.persistent_keepalive_interval;
+        back.replace_allowed_ips = true;
+        for (const wg::IpPrefix& a : p.allowed_ips) back.allowed_ips.push_back({a, false});
+      }
       if (dlog::Status s = runtime_->ApplyConfig(std::move(u)); !s.ok())
         DLOG_ERROR("key switch: %s", s.message().c_str());
       if (dlog::Status s = dir_->SaveNodeKey(**pending); !s.ok())
@@ -360,8 +375,11 @@ void Server::ApplyPeers(const std::vector<cluster::PeerChange>& changes) {
       pc.public_key = c.pq_public_key;
       pc.wg_public_key = c.key;
       pc.endpoint = c.endpoint;
-      if (dlog::Status s = runtime_->AddPqPeer(pc); !s.ok())
-        DLOG_ERROR("pq peer %s: %s", c.name.c_str(), s.message().c_str());
+      // A rotated member keeps its PQ key: its exchange moves to the new WireGuard key.
+      if (!pq->Rebind(pc)) {
+        if (dlog::Status s = runtime_->AddPqPeer(pc); !s.ok())
+          DLOG_ERROR("pq peer %s: %s", c.name.c_str(), s.message().c_str());
+      }
     }
     update.peers.push_back(ToPeerUpdate(c));
   }
@@ -603,6 +621,18 @@ Result<std::string> Server::Invite(cluster::Role role, std::string_view name) {
     c.peers.push_back(std::move(p));
   }
   return admin::RenderWgQuick(c);
+}
+
+Result<std::string> Server::RotateKeys() {
+  std::lock_guard lock(mu_);
+  auto key = node_->RotateOwnKeys(NowLocked());
+  if (!key.ok()) return key.status();
+  if (dlog::Status s = dir_->SavePendingKey(*key); !s.ok()) return s;
+  CarryOut(node_->TakeOutput());
+  wake_cv_.notify_all();
+  const cluster::PublicKey pub = crypto::PublicKeyOf(*key);
+  Event("Rotating the WireGuard key to " + ToBase64(pub));
+  return ToBase64(pub);
 }
 
 // The admin API on overlay :admin_port, for members (tun: a kernel socket on the TUN's

@@ -82,6 +82,10 @@ class Server {
   // A stock WireGuard member: a new key pair, an overlay address, and its wg-quick text
   // with every node as a [Peer] (a secret: returned once, never stored).
   Result<std::string> Invite(cluster::Role role, std::string_view name);
+  // Starts a rotation of this node's WireGuard key: the new key is stored as pending
+  // (0600) and the device switches to it when the cluster core says so (CarryOut).
+  // Returns the new public key, base64.
+  Result<std::string> RotateKeys();
 
   // Whether this member was removed from the cluster (Wait returned because of it).
   bool removed() const { return removed_; }

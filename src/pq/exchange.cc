@@ -540,6 +540,17 @@ Result<PeerId> Exchange::AddPeer(const PeerConfig& config, TimePoint now, Output
   return id;
 }
 
+std::optional<PeerId> Exchange::FindPeer(const Bytes& public_key) const {
+  const Label pid = HashChain(s_->labels.peer_id, {public_key});
+  auto it = s_->by_pid.find(pid);
+  if (it == s_->by_pid.end()) return std::nullopt;
+  return it->second;
+}
+
+void Exchange::SetWireGuardKey(PeerId id, const WgPublicKey& wg) {
+  if (Peer* p = s_->FindPeer(id)) p->wg = wg;
+}
+
 void Exchange::RemovePeer(PeerId id) {
   Peer* p = s_->FindPeer(id);
   if (!p) return;

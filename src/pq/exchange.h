@@ -165,6 +165,12 @@ class Exchange {
   // endpoint is known). Fails on a bad public key, our own key, or a duplicate.
   Result<PeerId> AddPeer(const PeerConfig& config, TimePoint now, Output& out);
   void RemovePeer(PeerId peer);
+  // The peer configured with this PQ public key, if any.
+  std::optional<PeerId> FindPeer(const Bytes& public_key) const;
+  // The peer's PSKs go to another WireGuard peer from now on: that member rotated its
+  // WireGuard key and kept its PQ key (docs/CLUSTER.md, "Key rotation"). The exchange's
+  // state (epoch, sessions) stays; the caller copies the current PSK to the new slot.
+  void SetWireGuardKey(PeerId peer, const WgPublicKey& wg);
 
   void HandleDatagram(const wg::Endpoint& from, ByteSpan datagram, TimePoint now, Output& out);
   void Tick(TimePoint now, Output& out);

@@ -6,6 +6,7 @@
 //   dlog admin token [--role R] [--ttl S] [--uses N]   a join token
 //   dlog admin revoke <token-id>
 //   dlog admin remove <member name or key>
+//   dlog admin rotate                   rotate this node's WireGuard key
 //   dlog admin invite [--role admin|client] [--name N] [--qr] [-o FILE]
 //                                       a wg-quick configuration for a stock WireGuard client
 //
@@ -238,6 +239,18 @@ int Run(int argc, char** argv) {
       return body.ok() ? (printf("removed %s\n", who.c_str()), 0) : Fail(body.status());
     };
   });
+  adm->add_subcommand("rotate", "rotate this node's WireGuard key without an outage")
+      ->callback([&] {
+        action = [&] {
+          auto body = Call(t, "POST", "/v1/rotate");
+          if (!body.ok()) return Fail(body.status());
+          auto j = nlohmann::json::parse(*body, nullptr, false);
+          if (t.json || j.is_discarded() || !j.contains("public_key"))
+            return printf("%s", body->c_str()), 0;
+          printf("rotating to %s\n", j["public_key"].get<std::string>().c_str());
+          return 0;
+        };
+      });
   std::string inv_role = "admin", name, out_file;
   bool qr = false;
   auto* inv = adm->add_subcommand(

@@ -83,6 +83,16 @@ TEST(AdminRoutesTest, InviteRevokeRemove) {
                                                "RemoveMember node-b", "RemoveMember nobody"}));
 }
 
+TEST(AdminRoutesTest, RotateNeedsAnAdmin) {
+  FakeBackend b;
+  EXPECT_EQ(HandleAdminRequest(Req("POST", "/v1/rotate"), kNode, b).status, 403);
+  EXPECT_EQ(HandleAdminRequest(Req("GET", "/v1/rotate"), kAdmin, b).status, 405);
+  auto r = HandleAdminRequest(Req("POST", "/v1/rotate"), kLocal, b);
+  EXPECT_EQ(r.status, 201);
+  EXPECT_NE(r.body.find("bmV3IGtleQ=="), std::string::npos);
+  EXPECT_EQ(b.calls, std::vector<std::string>{"RotateKeys"});
+}
+
 TEST(AdminRoutesTest, UnknownPathsAndMethods) {
   FakeBackend b;
   EXPECT_EQ(HandleAdminRequest(Req("GET", "/nope"), kAdmin, b).status, 404);

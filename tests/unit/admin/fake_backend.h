@@ -52,6 +52,10 @@ class FakeBackend : public AdminBackend {
     if (who == "nobody") return dlog::Status::Error("unknown member \"nobody\"");
     return dlog::Status::Ok();
   }
+  Result<std::string> RotateKeys() override {
+    Record("RotateKeys");
+    return std::string("bmV3IGtleQ==");
+  }
   Result<std::string> Invite(cluster::Role role, std::string_view name) override {
     Record("Invite " + std::string(cluster::RoleName(role)) + " " + std::string(name));
     return std::string("[Interface]\nPrivateKey = x\n");

@@ -382,3 +382,27 @@ TEST(Exchange, ManyPeersEachGetTheirOwnKey) {
 
 }  // namespace
 }  // namespace dlog::pq
+
+namespace dlog::pq {
+namespace {
+
+// A member rotated its WireGuard key and kept its PQ key: the exchange is found by the
+// PQ key and its PSKs name the new WireGuard key from the next epoch on.
+TEST(Exchange, FindPeerByPqKeyAndRetargetItsPsks) {
+  Pair p(Opts(), Opts(), true, true);
+  p.net.RunFor(1s);
+  ASSERT_TRUE(p.Agree());
+  EXPECT_EQ(p.a.ex->FindPeer(p.b.keys.pk), p.pa);
+  EXPECT_EQ(p.a.ex->FindPeer(p.a.keys.pk), std::nullopt);  // our own key is no peer
+  WgPublicKey rotated;
+  rotated.fill(0x77);
+  p.a.ex->SetWireGuardKey(p.pa, rotated);
+  p.net.RunFor(5s);
+  ASSERT_TRUE(p.Agree());
+  EXPECT_EQ(p.a.Last(p.pa)->wg_public_key, rotated);
+  EXPECT_EQ(p.a.Last(p.pa)->epoch, 2u);
+  EXPECT_EQ(p.b.Last(p.pb)->wg_public_key[0], 1);  // b's side is untouched
+}
+
+}  // namespace
+}  // namespace dlog::pq
