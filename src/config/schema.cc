@@ -52,11 +52,12 @@ std::vector<Key> NodeKeys() {
 std::vector<Key> ClusterKeys() {
   auto join_token = TextKey<Config>(
       "cluster.join_token",
-      "A token from `dlog admin invite` that lets this node join an existing cluster on its "
+      "A token (printed by `dlog-server --bootstrap` or `dlog admin token`) that lets this node "
+      "join an existing cluster on its "
       "first start; it pins the cluster's identity. A credential: prefer the environment to a "
       "file.",
       [](auto& c) -> auto& { return c.cluster.join_token; }, IsToken,
-      "a join token as `dlog admin invite` prints it (at most 1024 printable characters, no "
+      "a join token as `dlog admin token` prints it (at most 1024 printable characters, no "
       "spaces)");
   join_token.secret = true;
   return {

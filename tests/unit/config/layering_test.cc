@@ -176,7 +176,7 @@ TEST(LayeringTest, ErrorsInVariablesNameTheVariable) {
        "docs/CONFIG.md)"},
       {"DLOG_CLUSTER_JOIN_TOKEN", "has a space",
        "environment variable DLOG_CLUSTER_JOIN_TOKEN: cluster.join_token: expected a join token "
-       "as `dlog admin invite` prints it (at most 1024 printable characters, no spaces)"},
+       "as `dlog admin token` prints it (at most 1024 printable characters, no spaces)"},
       {"DLOG_REPLICATION_PEERS", "[{ region = \"x\" }]",
        "environment variable DLOG_REPLICATION_PEERS: replication.peers[0]: missing endpoint "
        "(\"host:port\", like \"gw.eu.example:51820\" or \"[2001:db8::7]:51820\")\n"
