@@ -59,9 +59,12 @@ std::string TomlString(const std::string& s) {
 }
 
 // "host:port" or "[v6]:port" (port optional) → endpoints, resolving host names.
-Result<std::vector<wg::Endpoint>> ResolveSeed(const std::string& text) {
+// Every address of a seed "host[:port]" (a Kubernetes headless Service name gives one
+// per pod), at most kMaxSeedAddresses.
+constexpr size_t kMaxSeedAddresses = 64;
+Result<std::vector<wg::Endpoint>> ResolveSeed(const std::string& text, uint16_t default_port) {
   if (auto e = wg::Endpoint::Parse(text)) return std::vector<wg::Endpoint>{*e};
-  std::string host = text, port = std::to_string(kDefaultPort);
+  std::string host = text, port = std::to_string(default_port);
   if (size_t colon = text.rfind(':'); colon != std::string::npos &&
                                       text.find(']') == std::string::npos &&
                                       text.find(':') == colon) {
@@ -78,7 +81,7 @@ Result<std::vector<wg::Endpoint>> ResolveSeed(const std::string& text) {
   if (int rc = getaddrinfo(host.c_str(), port.c_str(), &hints, &res); rc != 0)
     return Status::Error("seed " + text + ": " + gai_strerror(rc));
   std::vector<wg::Endpoint> out;
-  for (addrinfo* a = res; a && out.size() < 4; a = a->ai_next) {
+  for (addrinfo* a = res; a && out.size() < kMaxSeedAddresses; a = a->ai_next) {
     sockaddr_storage ss{};
     std::memcpy(&ss, a->ai_addr, a->ai_addrlen);
     char buf[INET6_ADDRSTRLEN + 16];
@@ -195,12 +198,25 @@ int Main(int argc, char** argv) {
   so.config = *cfg;
   so.interface = ours->interface;
   for (const std::string& s : cfg->cluster.seeds) {
-    auto eps = ResolveSeed(s);
+    auto eps = ResolveSeed(s, kDefaultPort);
     if (!eps.ok()) {
       fprintf(stderr, "dlog-server: %s\n", eps.error().c_str());
       return kExitConfig;
     }
     so.seeds.insert(so.seeds.end(), eps->begin(), eps->end());
+  }
+  // cluster.dns_name: its addresses are seeds on our WireGuard port. A name that does not
+  // resolve yet (the first pod of a headless Service) is no error: discovery is a hint.
+  const bool use_dns = cfg->cluster.discovery == config::Discovery::kDns ||
+                       cfg->cluster.discovery == config::Discovery::kAuto;
+  if (use_dns && !cfg->cluster.dns_name.empty()) {
+    auto eps = ResolveSeed(cfg->cluster.dns_name, cfg->network.wireguard.listen_port);
+    if (eps.ok()) {
+      so.seeds.insert(so.seeds.end(), eps->begin(), eps->end());
+    } else {
+      fprintf(stderr, "dlog-server: cluster.dns_name: %s (continuing without it)\n",
+              eps.error().c_str());
+    }
   }
   stack::StackMode mode = cfg->network.stack == config::Stack::kTun ? stack::StackMode::kTun
                           : cfg->network.stack == config::Stack::kUserspace
