@@ -181,6 +181,19 @@ int Main(int argc, char** argv) {
     fprintf(stderr, "dlog-server: only network.protocol = \"wireguard\" is implemented\n");
     return kExitConfig;
   }
+  // Settings this version does not carry out yet stop start-up rather than being ignored.
+  if (!cfg->cluster.overlay_cidr6.empty()) {
+    fprintf(stderr,
+            "dlog-server: cluster.overlay_cidr6 is not applied yet (IPv4 overlay only); "
+            "refusing to start\n");
+    return kExitConfig;
+  }
+  if (!cfg->replication.peers.empty()) {
+    fprintf(stderr,
+            "dlog-server: [[replication.peers]] (replication between regions) is not "
+            "implemented yet; refusing to start\n");
+    return kExitConfig;
+  }
   if (cfg->network.wireguard.dpi_resistance) {
     // Refused rather than ignored: an operator who asked for disguised traffic must not
     // get stock WireGuard on the wire without knowing it.

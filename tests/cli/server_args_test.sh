@@ -19,9 +19,11 @@ printf '[network.wireguard]\nlisten_prot = 51820\n' >"$work/typo.toml"
 printf '[network.wireguard]\nlisten_port = "many"\n' >"$work/type.toml"
 expect_refusal "dpi_resistance" "dpi_resistance = true is not applied" \
   --set network.wireguard.dpi_resistance=true --bootstrap
+expect_refusal "overlay_cidr6" "overlay_cidr6 is not applied" \
+  --set cluster.overlay_cidr6=fd00:d10::/64 --bootstrap
 expect_refusal "unknown key in a file" "typo.toml:2" -c "$work/typo.toml" --bootstrap
 expect_refusal "bad value in a file" "type.toml:2" -c "$work/type.toml" --bootstrap
 expect_refusal "bad --stack" "stack" --stack sideways --bootstrap
 expect_refusal "unknown flag" "--frobnicate" --frobnicate
-[ "$fails" = 0 ] && echo "dlog-server: 5 kinds of bad input refused, nothing created"
+[ "$fails" = 0 ] && echo "dlog-server: 6 kinds of bad input refused, nothing created"
 exit "$fails"
