@@ -10,45 +10,13 @@
 #   STACK3=userspace (default) | tun
 source "$(dirname "$0")/lib.sh"
 need_tools
-DLOG_SERVER=${DLOG_SERVER:-$BUILD_DIR/src/programs/dlog-server}
+source "$HERE/cluster_lib.sh"
 [ -x "$DLOG_SERVER" ] || fail "missing $DLOG_SERVER (build first)"
 STACK3=${STACK3:-userspace}
 JOIN_VIA=${JOIN_VIA:-seed}
-T=${TAG: -5}
-BR=dlt$T-br
 NET=192.168.77
+cluster_net $NET 3
 
-make_ns "$BR"
-ip -n "$BR" link add br0 type bridge
-ip -n "$BR" link set br0 up
-for i in 1 2 3; do
-  make_ns "dlt$T-n$i"
-  ip link add eth0 netns "dlt$T-n$i" type veth peer name p$i netns "$BR"
-  ip -n "$BR" link set p$i master br0 up
-  ip -n "dlt$T-n$i" addr add $NET.1$i/24 dev eth0
-  ip -n "dlt$T-n$i" link set eth0 up
-  IFACES+=("dl${T}n$i")
-done
-
-# start_node I STACK ARGS...: dlog-server in namespace I, its output in $WORK/nI.out.
-start_node() {
-  local i=$1 stack=$2; shift 2
-  ip netns exec "dlt$T-n$i" env LOG_LEVEL=${NODE_LOG_LEVEL:-info} "$DLOG_SERVER" --data-dir "$WORK/d$i" \
-    --name "node-$i" --stack "$stack" --interface "dl${T}n$i" "$@" >"$WORK/n$i.out" 2>"$WORK/n$i.err" &
-  PIDS+=($!)
-  eval "PID$i=$!"
-}
-# wait_line I REGEX SECONDS: the first output line of node I matching REGEX.
-wait_line() {
-  local i=$1 re=$2 n=$(($3 * 10))
-  for _ in $(seq "$n"); do
-    grep -m1 -E "$re" "$WORK/n$i.out" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  cat "$WORK/n$i.out" "$WORK/n$i.err" >&2
-  fail "node$i: no line matching '$re' within $3 s"
-}
-overlay_of() { wait_line "$1" '^WireGuard endpoint: ' 40 | awk '{print $3}'; }
 # mesh_up SECONDS I...: every pair of the given tun nodes pings, within SECONDS.
 mesh_up() {
   local limit=$1; shift
@@ -67,12 +35,12 @@ mesh_up() {
   done
 }
 handshakes() {  # handshakes I: number of peers of node I with a handshake (wg show)
-  ip netns exec "dlt$T-n$1" wg show "dl${T}n$1" latest-handshakes | awk '$2 != 0' | wc -l
+  ip netns exec "dlt$T-n$1" wg show "dl${T}c$1" latest-handshakes | awk '$2 != 0' | wc -l
 }
 
 declare -A ADDR
 log "node1: --bootstrap"
-start_node 1 tun --bootstrap
+start_node 1 --stack tun --bootstrap
 TOKEN=$(wait_line 1 '^Join token: ' 15 | awk '{print $3}')
 ADDR[1]=$(overlay_of 1)
 grep -q 'Private key: generated' "$WORK/n1.out" || fail "node1 did not generate keys"
@@ -83,12 +51,12 @@ log "  token ${TOKEN:0:12}..., node1 at ${ADDR[1]}"
 t0=$(date +%s.%N)
 if [ "$JOIN_VIA" = mdns ]; then
   log "node2, node3: --join <token> (found by mDNS)"
-  start_node 2 tun --join "$TOKEN"
-  start_node 3 tun --join "$TOKEN"
+  start_node 2 --stack tun --join "$TOKEN"
+  start_node 3 --stack tun --join "$TOKEN"
 else
   log "node2, node3: --join <token> --seed $NET.11:51820"
-  start_node 2 tun --join "$TOKEN" --seed $NET.11:51820
-  start_node 3 tun --join "$TOKEN" --seed $NET.11:51820
+  start_node 2 --stack tun --join "$TOKEN" --seed $NET.11:51820
+  start_node 3 --stack tun --join "$TOKEN" --seed $NET.11:51820
 fi
 ADDR[2]=$(overlay_of 2)
 ADDR[3]=$(overlay_of 3)
@@ -106,7 +74,6 @@ for i in 2 3; do
 done
 sed "s/^/    node3| /" "$WORK/n3.out" "$WORK/n3.err" >&2
 
-DLOG=${DLOG:-$BUILD_DIR/src/programs/dlog}
 [ -x "$DLOG" ] || fail "missing $DLOG (build first)"
 log "status JSON of node2 (dlog --json status)"
 STATUS=$(ip netns exec "dlt$T-n2" "$DLOG" --data-dir "$WORK/d2" --json status | python3 -c '
@@ -130,20 +97,20 @@ if :; then
 fi
 
 log "restart node2 with nothing but its data directory"
-PUB2=$(ip netns exec "dlt$T-n2" wg show "dl${T}n2" public-key)
+PUB2=$(ip netns exec "dlt$T-n2" wg show "dl${T}c2" public-key)
 kill "$PID2"; wait "$PID2" 2>/dev/null || true
-start_node 2 tun
+start_node 2 --stack tun
 wait_line 2 'Private key: loaded' 10 >/dev/null
 A2=$(overlay_of 2)
 [ "$A2" = "${ADDR[2]}" ] || fail "node2 came back at $A2, not ${ADDR[2]}"
-[ "$(ip netns exec "dlt$T-n2" wg show "dl${T}n2" public-key)" = "$PUB2" ] || fail "node2's key changed"
+[ "$(ip netns exec "dlt$T-n2" wg show "dl${T}c2" public-key)" = "$PUB2" ] || fail "node2's key changed"
 mesh_up 20 1 2 3 || fail "mesh not back after node2's restart"
 
 if [ "$STACK3" = userspace ]; then
   log "node3 again, on the userspace stack (lwIP, no TUN)"
   kill "$PID3"; wait "$PID3" 2>/dev/null || true
-  ip -n "dlt$T-n3" link del "dl${T}n3" 2>/dev/null || true
-  start_node 3 userspace
+  ip -n "dlt$T-n3" link del "dl${T}c3" 2>/dev/null || true
+  start_node 3 --stack userspace
   [ "$(overlay_of 3)" = "${ADDR[3]}" ] || fail "node3 changed address"
   mesh_up 20 1 2 || fail "tun nodes do not reach the userspace node"
 fi

@@ -8,41 +8,11 @@
 # go down on every member, and restarted with its data directory it reaches nobody.
 source "$(dirname "$0")/lib.sh"
 need_tools
-DLOG_SERVER=${DLOG_SERVER:-$BUILD_DIR/src/programs/dlog-server}
+source "$HERE/cluster_lib.sh"
 [ -x "$DLOG_SERVER" ] || fail "missing $DLOG_SERVER (build first)"
-T=${TAG: -5}
-BR=dlt$T-br
 NET=192.168.78
+cluster_net $NET 4
 
-make_ns "$BR"
-ip -n "$BR" link add br0 type bridge
-ip -n "$BR" link set br0 up
-for i in 1 2 3 4; do
-  make_ns "dlt$T-n$i"
-  ip link add eth0 netns "dlt$T-n$i" type veth peer name p$i netns "$BR"
-  ip -n "$BR" link set p$i master br0 up
-  ip -n "dlt$T-n$i" addr add $NET.1$i/24 dev eth0
-  ip -n "dlt$T-n$i" link set eth0 up
-  IFACES+=("dl${T}t$i")
-done
-
-start_node() {  # start_node I ARGS...
-  local i=$1; shift
-  ip netns exec "dlt$T-n$i" env LOG_LEVEL=info "$DLOG_SERVER" --data-dir "$WORK/d$i" \
-    --name "node-$i" --stack tun --interface "dl${T}t$i" "$@" >"$WORK/n$i.out" 2>"$WORK/n$i.err" &
-  PIDS+=($!)
-  eval "PID$i=$!"
-}
-wait_line() {  # wait_line I REGEX SECONDS
-  local i=$1 re=$2 n=$(($3 * 10))
-  for _ in $(seq "$n"); do
-    grep -m1 -E "$re" "$WORK/n$i.out" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  cat "$WORK/n$i.out" "$WORK/n$i.err" >&2
-  fail "node$i: no line matching '$re' within $3 s"
-}
-DLOG=${DLOG:-$BUILD_DIR/src/programs/dlog}
 [ -x "$DLOG" ] || fail "missing $DLOG (build first)"
 dlog_at() {  # dlog_at I ARGS...: the dlog CLI against node I's admin.sock
   local i=$1; shift
@@ -107,7 +77,7 @@ log "used-up token"
 stranger 4 "$ONCE" join_used_up
 
 log "remove node2"
-PUB2=$(ip netns exec "dlt$T-n2" wg show "dl${T}t2" public-key)
+PUB2=$(ip netns exec "dlt$T-n2" wg show "dl${T}c2" public-key)
 dlog_at 1 admin remove node-2 >/dev/null || fail "remove refused"
 for _ in $(seq 50); do
   kill -0 "$PID2" 2>/dev/null || break
@@ -119,10 +89,10 @@ rc=0; wait "$PID2" || rc=$?
 grep -q 'removed from the cluster' "$WORK/n2.out" || fail "node2 did not say it was removed"
 for i in 1 3; do
   for _ in $(seq 50); do
-    ip netns exec "dlt$T-n$i" wg show "dl${T}t$i" peers | grep -qF "$PUB2" || break
+    ip netns exec "dlt$T-n$i" wg show "dl${T}c$i" peers | grep -qF "$PUB2" || break
     sleep 0.2
   done
-  ip netns exec "dlt$T-n$i" wg show "dl${T}t$i" peers | grep -qF "$PUB2" && fail "node$i still has node2 as a peer"
+  ip netns exec "dlt$T-n$i" wg show "dl${T}c$i" peers | grep -qF "$PUB2" && fail "node$i still has node2 as a peer"
 done
 log "  node2 gone from every member; restart it with its data directory"
 start_node 2
