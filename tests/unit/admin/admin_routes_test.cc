@@ -40,20 +40,20 @@ TEST(AdminRoutesTest, ClientsAreRefusedEverything) {
        {std::pair{"GET", "/v1/status"}, {"POST", "/v1/tokens"}, {"DELETE", "/v1/members/node-b"}}) {
     EXPECT_EQ(HandleAdminRequest(Req(method, path), kClient, b).status, 403) << path;
   }
-  EXPECT_TRUE(b.calls.empty());
+  EXPECT_TRUE(b.calls().empty());
 }
 
 TEST(AdminRoutesTest, ChangesNeedAnAdmin) {
   FakeBackend b;
   EXPECT_EQ(HandleAdminRequest(Req("POST", "/v1/tokens"), kNode, b).status, 403);
   EXPECT_EQ(HandleAdminRequest(Req("DELETE", "/v1/members/x"), kNode, b).status, 403);
-  EXPECT_TRUE(b.calls.empty());
+  EXPECT_TRUE(b.calls().empty());
   auto r = HandleAdminRequest(
       Req("POST", "/v1/tokens", {{"role", "client"}, {"ttl", "60"}, {"uses", "3"}}), kAdmin, b);
   EXPECT_EQ(r.status, 201);
   EXPECT_NE(r.body.find("dlog1.fake"), std::string::npos);
-  ASSERT_EQ(b.calls.size(), 1u);
-  EXPECT_EQ(b.calls[0], "CreateToken client 60 3");
+  ASSERT_EQ(b.calls().size(), 1u);
+  EXPECT_EQ(b.calls()[0], "CreateToken client 60 3");
 }
 
 TEST(AdminRoutesTest, TokenParametersAreChecked) {
@@ -63,7 +63,7 @@ TEST(AdminRoutesTest, TokenParametersAreChecked) {
     auto r = HandleAdminRequest(Req("POST", "/v1/tokens", q), kLocal, b);
     EXPECT_EQ(r.status, 400) << q.begin()->first;
   }
-  EXPECT_TRUE(b.calls.empty());
+  EXPECT_TRUE(b.calls().empty());
 }
 
 TEST(AdminRoutesTest, InviteRevokeRemove) {
@@ -79,8 +79,8 @@ TEST(AdminRoutesTest, InviteRevokeRemove) {
   auto missing = HandleAdminRequest(Req("DELETE", "/v1/members/nobody"), kAdmin, b);
   EXPECT_EQ(missing.status, 404);
   EXPECT_NE(missing.body.find("unknown member"), std::string::npos);
-  EXPECT_EQ(b.calls, (std::vector<std::string>{"Invite admin lap", "RevokeToken abc",
-                                               "RemoveMember node-b", "RemoveMember nobody"}));
+  EXPECT_EQ(b.calls(), (std::vector<std::string>{"Invite admin lap", "RevokeToken abc",
+                                                 "RemoveMember node-b", "RemoveMember nobody"}));
 }
 
 TEST(AdminRoutesTest, RotateNeedsAnAdmin) {
@@ -90,7 +90,7 @@ TEST(AdminRoutesTest, RotateNeedsAnAdmin) {
   auto r = HandleAdminRequest(Req("POST", "/v1/rotate"), kLocal, b);
   EXPECT_EQ(r.status, 201);
   EXPECT_NE(r.body.find("bmV3IGtleQ=="), std::string::npos);
-  EXPECT_EQ(b.calls, std::vector<std::string>{"RotateKeys"});
+  EXPECT_EQ(b.calls(), std::vector<std::string>{"RotateKeys"});
 }
 
 TEST(AdminRoutesTest, UnknownPathsAndMethods) {

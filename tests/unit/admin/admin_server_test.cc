@@ -48,7 +48,7 @@ TEST(AdminServerTest, LocalSocketIsOwnerOnlyAndHasFullRights) {
   ASSERT_TRUE(resp);
   EXPECT_EQ(resp->status, 201);
   server.Stop();
-  EXPECT_EQ(backend.calls, std::vector<std::string>{"CreateToken node 86400 2"});
+  EXPECT_EQ(backend.calls(), std::vector<std::string>{"CreateToken node 86400 2"});
   unlink(path.c_str());
 }
 

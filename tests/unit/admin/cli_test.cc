@@ -86,7 +86,7 @@ TEST_F(CliTest, TokenInviteRemove) {
   auto rm = Dlog("admin remove nobody");
   EXPECT_EQ(rm.rc, 1);
   EXPECT_NE(rm.out.find("404 Not Found: unknown member"), std::string::npos) << rm.out;
-  EXPECT_EQ(backend_.calls,
+  EXPECT_EQ(backend_.calls(),
             (std::vector<std::string>{"CreateToken client 600 3", "Invite admin laptop",
                                       "Invite admin ", "RemoveMember nobody"}));
 }
@@ -97,7 +97,7 @@ TEST_F(CliTest, BadArgumentsAndNoNode) {
   auto none = DlogIn("/nonexistent", "status");
   EXPECT_EQ(none.rc, 1);
   EXPECT_NE(none.out.find("is dlog-server running"), std::string::npos) << none.out;
-  EXPECT_TRUE(backend_.calls.empty());
+  EXPECT_TRUE(backend_.calls().empty());
 }
 
 }  // namespace

@@ -11,8 +11,12 @@ namespace dlog::admin {
 
 class FakeBackend : public AdminBackend {
  public:
-  std::vector<std::string> calls;
-  std::mutex mu;
+  // What was called, in order. Read it through calls() while a server may be running:
+  // the lock orders the read after the worker threads' writes.
+  std::vector<std::string> calls() {
+    std::lock_guard lock(mu_);
+    return calls_;
+  }
 
   std::optional<Caller> Identify(const stack::IpAddress& remote) override {
     if (remote == stack::IpAddress::V4(127, 0, 0, 1))
@@ -63,9 +67,11 @@ class FakeBackend : public AdminBackend {
 
  private:
   void Record(std::string s) {
-    std::lock_guard lock(mu);
-    calls.push_back(std::move(s));
+    std::lock_guard lock(mu_);
+    calls_.push_back(std::move(s));
   }
+  std::mutex mu_;
+  std::vector<std::string> calls_;
 };
 
 }  // namespace dlog::admin
