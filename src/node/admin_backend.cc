@@ -9,7 +9,10 @@ std::optional<admin::Caller> NodeAdminBackend::Identify(const stack::IpAddress& 
 }
 
 nlohmann::json NodeAdminBackend::Status() {
-  return nlohmann::json::parse(ToJson(server_.GetStatus()));
+  // Never throws on a worker thread: a status that does not parse becomes an error field.
+  auto j = nlohmann::json::parse(ToJson(server_.GetStatus()), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return {{"error", "the node's status is not valid JSON"}};
+  return j;
 }
 
 // Prometheus text exposition: per-member gauges and the core's counters.

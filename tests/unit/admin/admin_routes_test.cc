@@ -93,6 +93,15 @@ TEST(AdminRoutesTest, RotateNeedsAnAdmin) {
   EXPECT_EQ(b.calls(), std::vector<std::string>{"RotateKeys"});
 }
 
+TEST(AdminRoutesTest, InvalidUtf8InThePathIsAnsweredNotThrown) {
+  FakeBackend b;
+  auto r = HandleAdminRequest(Req("GET", "/\xff\xff1\"="), kAdmin, b);
+  EXPECT_EQ(r.status, 404);
+  EXPECT_NE(r.body.find("\xef\xbf\xbd"), std::string::npos) << r.body;  // U+FFFD
+  auto rm = HandleAdminRequest(Req("DELETE", "/v1/members/\xc3"), kAdmin, b);
+  EXPECT_EQ(rm.status, 200);
+}
+
 TEST(AdminRoutesTest, UnknownPathsAndMethods) {
   FakeBackend b;
   EXPECT_EQ(HandleAdminRequest(Req("GET", "/nope"), kAdmin, b).status, 404);
