@@ -164,7 +164,8 @@ log "  x: $(grep -E '^(sealed|opened|stock_sent|stock_received|drop_[a-z]+) ' "$
 # x→y carries only y's TCP ACKs, whose number falls as GRO coalesces more under load
 # (1489 in one run, 720 in another): more than 100 sealed still means not stock.
 [ "$(count x sealed)" -gt 100 ] && [ "$(count x opened)" -gt 1000 ] || fail "x: y's traffic not disguised"
-[ "$(count x stock_sent)" -gt 1000 ] && [ "$(count x stock_received)" -gt 1000 ] || fail "x: z's traffic not stock"
+# Likewise x sends z only ACKs (976 in a run on an idle machine): more than 100 stock.
+[ "$(count x stock_sent)" -gt 100 ] && [ "$(count x stock_received)" -gt 1000 ] || fail "x: z's traffic not stock"
 drops=$(awk '/^drop_/{s += $2} END{print s + 0}' "$WORK/x.stats")
 [ "$drops" = 0 ] || fail "x dropped $drops datagrams"
 [ -e "$WORK/v.stats" ] && fail "v (dpi_resistance = false) runs the disguise"
