@@ -17,68 +17,12 @@
 #include <thread>
 
 #include "net/dns_query.h"
+#include "netns_child.h"
 
 namespace dlog::net {
 namespace {
 
 using namespace std::chrono_literals;
-
-bool InCi() {
-  const char* ci = getenv("CI");
-  return ci && std::string(ci) == "true";
-}
-
-// lo up and multicast-capable (a fresh namespace's lo is neither).
-std::string LoopbackMulticast() {
-  int fd = socket(AF_INET, SOCK_DGRAM, 0);
-  ifreq ifr{};
-  strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
-  bool ok = ioctl(fd, SIOCGIFFLAGS, &ifr) == 0;
-  ifr.ifr_flags |= IFF_MULTICAST;  // before up, so that IPv6 adds its ff00::/8 route
-  ok = ok && ioctl(fd, SIOCSIFFLAGS, &ifr) == 0;
-  ifr.ifr_flags |= IFF_UP;
-  ok = ok && ioctl(fd, SIOCSIFFLAGS, &ifr) == 0;
-  close(fd);
-  return ok ? "" : std::string("lo flags: ") + strerror(errno);
-}
-
-// Runs `body` in a forked child in a fresh network namespace; "" means success.
-std::string InNetns(const std::function<std::string()>& body) {
-  int p[2];
-  if (pipe(p) != 0) return "pipe failed";
-  pid_t pid = fork();
-  if (pid == 0) {
-    close(p[0]);
-    std::string msg;
-    if (unshare(CLONE_NEWNET) != 0) {
-      msg = std::string("unshare(CLONE_NEWNET): ") + strerror(errno);
-    } else {
-      msg = LoopbackMulticast();
-      if (msg.empty()) msg = body();
-    }
-    if (msg.empty()) msg = "ok";
-    [[maybe_unused]] ssize_t w = write(p[1], msg.data(), msg.size());
-    _exit(0);
-  }
-  close(p[1]);
-  std::string out;
-  char buf[512];
-  ssize_t n;
-  while ((n = read(p[0], buf, sizeof buf)) > 0) out.append(buf, size_t(n));
-  close(p[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (out.empty()) return "child died without a report";
-  return out == "ok" ? "" : out;
-}
-
-#define REQUIRE_ROOT()                                                        \
-  do {                                                                        \
-    if (geteuid() != 0) {                                                     \
-      if (InCi()) FAIL() << "mDNS socket tests need root (CI=true: no skip)"; \
-      GTEST_SKIP() << "mDNS socket tests need root";                          \
-    }                                                                         \
-  } while (0)
 
 // Two sockets share port 5353 (as dlog and avahi would); a datagram to the group
 // reaches both, marked as multicast, from port 5353.
@@ -114,19 +58,19 @@ std::string GroupRoundTrip(bool v6) {
 
 TEST(MdnsSocket, GroupRoundTripV4) {
   REQUIRE_ROOT();
-  EXPECT_EQ(InNetns([] { return GroupRoundTrip(false); }), "");
+  EXPECT_EQ(testing::RunInNetns([] { return GroupRoundTrip(false); }), "");
 }
 
 TEST(MdnsSocket, GroupRoundTripV6) {
   REQUIRE_ROOT();
-  EXPECT_EQ(InNetns([] { return GroupRoundTrip(true); }), "");
+  EXPECT_EQ(testing::RunInNetns([] { return GroupRoundTrip(true); }), "");
 }
 
 // A legacy querier (ephemeral port, plain socket) gets a unicast answer from 5353; the
 // socket sees the query as multicast from the querier's port.
 TEST(MdnsSocket, UnicastToALegacyQuerier) {
   REQUIRE_ROOT();
-  EXPECT_EQ(InNetns([]() -> std::string {
+  EXPECT_EQ(testing::RunInNetns([]() -> std::string {
               auto s = MdnsSocket::Open({.v6 = false, .port = 5353, .interface = "lo"});
               if (!s.ok()) return s.error();
               int q = socket(AF_INET, SOCK_DGRAM, 0);
@@ -160,7 +104,7 @@ TEST(MdnsSocket, UnicastToALegacyQuerier) {
 
 TEST(MdnsSocket, ReceiveTimesOutAndShutdownStops) {
   REQUIRE_ROOT();
-  EXPECT_EQ(InNetns([]() -> std::string {
+  EXPECT_EQ(testing::RunInNetns([]() -> std::string {
               auto s = MdnsSocket::Open({.v6 = false, .port = 5353, .interface = "lo"});
               if (!s.ok()) return s.error();
               auto t0 = std::chrono::steady_clock::now();

@@ -1,8 +1,7 @@
 // TunOffloadIo against the real kernel, as root in a throwaway network namespace (a
 // forked child unshares CLONE_NEWNET). The test plays a minimal TCP peer behind the
 // TUN, so the kernel's own TCP sends us TSO super-packets (read path) and must accept
-// our coalesced super-packets (write path). Without root the tests skip, except under
-// CI=true, where they fail (as tun_test.cc).
+// our coalesced super-packets (write path). Without root the tests fail (netns_child.h).
 #include "net/tun_offload_io.h"
 
 #include <arpa/inet.h>
@@ -24,47 +23,10 @@
 #include <thread>
 #include <vector>
 
+#include "netns_child.h"
+
 namespace dlog::net {
 namespace {
-
-std::string RunInNetns(const std::function<std::string()>& body) {
-  int pipefd[2];
-  if (pipe(pipefd) != 0) return "pipe failed";
-  pid_t pid = fork();
-  if (pid == 0) {
-    close(pipefd[0]);
-    alarm(60);  // a hang kills the child, which then reports nothing
-    std::string msg;
-    if (unshare(CLONE_NEWNET) != 0)
-      msg = std::string("unshare(CLONE_NEWNET): ") + strerror(errno);
-    else if (system("ip link set lo up") != 0)
-      msg = "ip link set lo up failed";
-    else
-      msg = body();
-    if (msg.empty()) msg = "ok";
-    [[maybe_unused]] ssize_t w = write(pipefd[1], msg.data(), msg.size());
-    _exit(0);
-  }
-  close(pipefd[1]);
-  std::string out;
-  char buf[512];
-  ssize_t n;
-  while ((n = read(pipefd[0], buf, sizeof buf)) > 0) out.append(buf, size_t(n));
-  close(pipefd[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (out.empty()) return "child died without a report";
-  return out == "ok" ? "" : out;
-}
-
-#define REQUIRE_ROOT()                                                       \
-  do {                                                                       \
-    if (geteuid() != 0) {                                                    \
-      const char* ci = getenv("CI");                                         \
-      if (ci && std::string(ci) == "true") FAIL() << "needs root (CI=true)"; \
-      GTEST_SKIP() << "TUN tests need root";                                 \
-    }                                                                        \
-  } while (0)
 
 // --- A TUN with offloads, in the namespace ---
 
@@ -348,29 +310,29 @@ std::string PeerSendsThroughGro(bool v6) {
 
 TEST(TunOffloadIo, KernelTsoIpv4) {
   REQUIRE_ROOT();
-  EXPECT_EQ(RunInNetns([] { return KernelSendsThroughTso(false); }), "");
+  EXPECT_EQ(testing::RunInNetns([] { return KernelSendsThroughTso(false); }), "");
 }
 
 TEST(TunOffloadIo, KernelTsoIpv6) {
   REQUIRE_ROOT();
-  EXPECT_EQ(RunInNetns([] { return KernelSendsThroughTso(true); }), "");
+  EXPECT_EQ(testing::RunInNetns([] { return KernelSendsThroughTso(true); }), "");
 }
 
 TEST(TunOffloadIo, CoalescedWriteIpv4) {
   REQUIRE_ROOT();
-  EXPECT_EQ(RunInNetns([] { return PeerSendsThroughGro(false); }), "");
+  EXPECT_EQ(testing::RunInNetns([] { return PeerSendsThroughGro(false); }), "");
 }
 
 TEST(TunOffloadIo, CoalescedWriteIpv6) {
   REQUIRE_ROOT();
-  EXPECT_EQ(RunInNetns([] { return PeerSendsThroughGro(true); }), "");
+  EXPECT_EQ(testing::RunInNetns([] { return PeerSendsThroughGro(true); }), "");
 }
 
 // A local UDP_SEGMENT send comes out of the TUN as one UDP_L4 super-packet (Linux
 // ≥ 6.2 with USO) and splits into the datagrams the application meant.
 TEST(TunOffloadIo, KernelUsoIpv4) {
   REQUIRE_ROOT();
-  EXPECT_EQ(RunInNetns([]() -> std::string {
+  EXPECT_EQ(testing::RunInNetns([]() -> std::string {
               OffloadTun t;
               if (std::string e = OpenOffloadTun("dluso4", t); !e.empty()) return e;
               if (!(t.io->offloads() & kTunFUso4)) return "kernel without USO";
@@ -411,7 +373,7 @@ TEST(TunOffloadIo, KernelUsoIpv4) {
 
 TEST(TunOffloadIo, ShutdownWakesReaderAndPlainFdIsRefused) {
   REQUIRE_ROOT();
-  EXPECT_EQ(RunInNetns([]() -> std::string {
+  EXPECT_EQ(testing::RunInNetns([]() -> std::string {
               OffloadTun t;
               if (std::string e = OpenOffloadTun("dloffsd", t); !e.empty()) return e;
               std::optional<Tun::ReadResult> seen;

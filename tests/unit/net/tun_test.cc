@@ -1,6 +1,6 @@
 // TUN tests run as root in a throwaway network namespace: a forked child unshares
 // CLONE_NEWNET, so every interface, address and packet lives and dies with the child.
-// Without the privilege the tests skip, except under CI=true, where they fail.
+// Without root the tests fail (netns_child.h).
 #include "net/tun.h"
 
 #include <arpa/inet.h>
@@ -17,52 +17,10 @@
 #include <string>
 #include <thread>
 
+#include "netns_child.h"
+
 namespace dlog::net {
 namespace {
-
-bool InCi() {
-  const char* ci = getenv("CI");
-  return ci && std::string(ci) == "true";
-}
-
-// Runs `body` in a forked child inside a fresh network namespace; returns what it
-// reports ("" for success).
-std::string InNetns(const std::function<std::string()>& body) {
-  int pipefd[2];
-  if (pipe(pipefd) != 0) return "pipe failed";
-  pid_t pid = fork();
-  if (pid == 0) {
-    close(pipefd[0]);
-    std::string msg;
-    if (unshare(CLONE_NEWNET) != 0)
-      msg = std::string("unshare(CLONE_NEWNET): ") + strerror(errno);
-    else if (system("ip link set lo up") != 0)
-      msg = "ip link set lo up failed";
-    else
-      msg = body();
-    if (msg.empty()) msg = "ok";
-    [[maybe_unused]] ssize_t w = write(pipefd[1], msg.data(), msg.size());
-    _exit(0);
-  }
-  close(pipefd[1]);
-  std::string out;
-  char buf[512];
-  ssize_t n;
-  while ((n = read(pipefd[0], buf, sizeof buf)) > 0) out.append(buf, size_t(n));
-  close(pipefd[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (out.empty()) return "child died without a report";
-  return out == "ok" ? "" : out;
-}
-
-#define REQUIRE_NETNS()                                                   \
-  do {                                                                    \
-    if (geteuid() != 0) {                                                 \
-      if (InCi()) FAIL() << "TUN tests need root (CI=true: no skipping)"; \
-      GTEST_SKIP() << "TUN tests need root";                              \
-    }                                                                     \
-  } while (0)
 
 uint16_t Checksum(const uint8_t* p, size_t n) {
   uint32_t sum = 0;
@@ -115,8 +73,8 @@ std::string AddressAndRaise(const std::string& ifname) {
 }
 
 TEST(Tun, CreatesWithMtu1420AndCarriesPacketsBothWays) {
-  REQUIRE_NETNS();
-  EXPECT_EQ(InNetns([]() -> std::string {
+  REQUIRE_ROOT();
+  EXPECT_EQ(testing::RunInNetns([]() -> std::string {
               auto tun = Tun::Create("dltun0", TunOptions{});
               if (!tun.ok()) return tun.error();
               Tun& t = **tun;
@@ -167,8 +125,8 @@ TEST(Tun, CreatesWithMtu1420AndCarriesPacketsBothWays) {
 }
 
 TEST(Tun, ShutdownWakesReaderAndDeletionIsReported) {
-  REQUIRE_NETNS();
-  EXPECT_EQ(InNetns([]() -> std::string {
+  REQUIRE_ROOT();
+  EXPECT_EQ(testing::RunInNetns([]() -> std::string {
               auto tun = Tun::Create("dltun1", TunOptions{});
               if (!tun.ok()) return tun.error();
               Tun& t = **tun;
@@ -205,8 +163,8 @@ TEST(Tun, ShutdownWakesReaderAndDeletionIsReported) {
 }
 
 TEST(Tun, MultiQueueOpensOneDescriptorPerQueueAndAdoptsAnFd) {
-  REQUIRE_NETNS();
-  EXPECT_EQ(InNetns([]() -> std::string {
+  REQUIRE_ROOT();
+  EXPECT_EQ(testing::RunInNetns([]() -> std::string {
               TunOptions o;
               o.queues = 3;
               auto tun = Tun::Create("dltunmq", o);

@@ -14,6 +14,8 @@
 #include <functional>
 #include <thread>
 
+#include "netns_child.h"
+
 namespace dlog::net {
 namespace {
 
@@ -158,45 +160,11 @@ TEST_P(UdpLoopback, GsoAndGroOnOrOffDeliverIdenticalDatagrams) {
 INSTANTIATE_TEST_SUITE_P(V4AndV6, UdpLoopback, ::testing::Values(false, true),
                          [](const auto& info) { return info.param ? "ipv6" : "ipv4"; });
 
-// Runs `body` in a forked child inside a fresh network namespace (root only); returns
-// what it reports ("" for success).
-std::string InNetns(const std::function<std::string()>& body) {
-  int pipefd[2];
-  if (pipe(pipefd) != 0) return "pipe failed";
-  pid_t pid = fork();
-  if (pid == 0) {
-    close(pipefd[0]);
-    std::string msg;
-    if (unshare(CLONE_NEWNET) != 0) {
-      msg = std::string("unshare(CLONE_NEWNET): ") + strerror(errno);
-    } else {
-      msg = body();
-    }
-    if (msg.empty()) msg = "ok";
-    [[maybe_unused]] ssize_t w = write(pipefd[1], msg.data(), msg.size());
-    _exit(0);
-  }
-  close(pipefd[1]);
-  std::string out;
-  char buf[512];
-  ssize_t n;
-  while ((n = read(pipefd[0], buf, sizeof buf)) > 0) out.append(buf, size_t(n));
-  close(pipefd[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (out.empty()) return "child died without a report";
-  return out == "ok" ? "" : out;
-}
-
 // A GSO run whose segments exceed the path MTU makes the kernel answer EINVAL; the run
 // must then go out one datagram at a time (IP-fragmented) and still arrive intact.
 TEST(UdpSocket, GsoRunLargerThanThePathMtuFallsBackToSingleSends) {
-  if (geteuid() != 0) {
-    const char* ci = getenv("CI");
-    if (ci && std::string(ci) == "true") FAIL() << "needs root (CI=true: no skipping)";
-    GTEST_SKIP() << "needs root";
-  }
-  EXPECT_EQ(InNetns([]() -> std::string {
+  REQUIRE_ROOT();
+  EXPECT_EQ(testing::RunInNetns([]() -> std::string {
               if (system("ip link set lo mtu 1300 up") != 0) return "ip link set lo failed";
               UdpOptions o;
               o.ipv6 = false;
@@ -322,13 +290,9 @@ TEST(UdpSticky, RepliesLeaveFromTheAddressThePeerContacted) {
 }
 
 TEST(UdpSticky, Ipv6AndAVanishedAddress) {
-  if (geteuid() != 0) {
-    const char* ci = getenv("CI");
-    if (ci && std::string(ci) == "true") FAIL() << "needs root (CI=true: no skipping)";
-    GTEST_SKIP() << "needs root";
-  }
+  REQUIRE_ROOT();
   EXPECT_EQ(
-      InNetns([]() -> std::string {
+      testing::RunInNetns([]() -> std::string {
         if (system("ip link set lo up && ip addr add fd00::1/128 dev lo nodad && "
                    "ip addr add fd00::2/128 dev lo nodad && ip addr add 10.9.9.2/32 dev lo") != 0)
           return "ip setup failed";
