@@ -95,7 +95,10 @@ TEST(AdminRoutesTest, RotateNeedsAnAdmin) {
 
 TEST(AdminRoutesTest, InvalidUtf8InThePathIsAnsweredNotThrown) {
   FakeBackend b;
-  auto r = HandleAdminRequest(Req("GET", "/\xff\xff1\"="), kAdmin, b);
+  auto r = HandleAdminRequest(Req("GET",
+                                  "/\xff\xff"
+                                  "1\"="),
+                              kAdmin, b);
   EXPECT_EQ(r.status, 404);
   EXPECT_NE(r.body.find("\xef\xbf\xbd"), std::string::npos) << r.body;  // U+FFFD
   auto rm = HandleAdminRequest(Req("DELETE", "/v1/members/\xc3"), kAdmin, b);

@@ -88,7 +88,9 @@ TEST_F(NodeTest, RecordsNotSignedByTheClusterAreRefused) {
   }
   EXPECT_EQ(node_->counters().mesh_bad_signature, 1u);
   for (const auto& v : node_->ListMembers()) {
-    if (v.record.key == b) EXPECT_EQ(v.record.version, 1u);
+    if (v.record.key == b) {
+      EXPECT_EQ(v.record.version, 1u);
+    }
   }
 }
 

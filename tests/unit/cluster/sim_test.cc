@@ -67,7 +67,9 @@ class ClusterSim : public ::testing::TestWithParam<uint64_t> {
       EXPECT_EQ(LiveKeys(i), LiveKeys(ids[0])) << i;
       EXPECT_EQ(LiveKeys(i).size(), ids.size()) << i;
       for (size_t j : ids) {
-        if (j != i) EXPECT_TRUE(w_.Connected(i, j)) << i << "↔" << j;
+        if (j != i) {
+          EXPECT_TRUE(w_.Connected(i, j)) << i << "↔" << j;
+        }
       }
     }
     EXPECT_EQ(addrs.size(), ids.size()) << "addresses are unique";
