@@ -39,9 +39,17 @@ format_check() {
   clang-format --dry-run -Werror $files
 }
 
+# build DIR: ninja quietly, but a failed build shows its errors (the log is kept).
+build() {
+  ninja -C "$1" >"$1.build.log" 2>&1 && return 0
+  grep -E -A8 'error|FAILED' "$1.build.log" | head -80
+  echo "build in $1 failed (whole log: $1.build.log)"
+  return 1
+}
+
 unit_tests() {  # unit_tests BUILD_DIR [cmake args...]
   local dir=$1; shift
-  cmake -S . -B "$dir" -G Ninja "$@" >/dev/null && ninja -C "$dir" >/dev/null &&
+  cmake -S . -B "$dir" -G Ninja "$@" >/dev/null && build "$dir" &&
     (cd "$dir" && ctest --output-on-failure --timeout 600 -j2)
 }
 
@@ -52,13 +60,13 @@ asan_configure() {
 }
 
 asan_tests() {
-  asan_configure && ninja -C build-asan >/dev/null &&
+  asan_configure && build build-asan &&
     (cd build-asan && ctest --output-on-failure --timeout 900 -j2)
 }
 
 fuzz_run() {
   local dir=build-asan
-  asan_configure && ninja -C "$dir" >/dev/null || return 1
+  asan_configure && build "$dir" || return 1
   local ok=0 f
   for f in "$dir"/fuzz/*_fuzz; do
     [ -x "$f" ] || continue
