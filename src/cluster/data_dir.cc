@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "base/file.h"
 #include "base/hex.h"
 
 namespace dlog::cluster {
@@ -23,16 +24,6 @@ std::string ModeText(mode_t m) {
   char buf[8];
   std::snprintf(buf, sizeof buf, "%04o", unsigned(m & 07777));
   return buf;
-}
-
-void FsyncDir(const std::string& path) {
-  const size_t slash = path.rfind('/');
-  const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash + 1);
-  int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd >= 0) {
-    fsync(fd);
-    close(fd);
-  }
 }
 
 std::string TrimLine(const Bytes& b) {
@@ -62,33 +53,6 @@ Status WriteKey32(const std::string& path, const Secret<32>& key) {
 }
 
 }  // namespace
-
-Status WriteFileAtomic(const std::string& path, ByteSpan data, unsigned mode) {
-  const std::string tmp = path + ".tmp." + std::to_string(getpid());
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
-  if (fd < 0) return Status::Error(Errno("cannot create", tmp));
-  bool ok = fchmod(fd, mode) == 0;
-  for (size_t off = 0; ok && off < data.size();) {
-    ssize_t n = write(fd, data.data() + off, data.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    ok = n > 0;
-    if (ok) off += size_t(n);
-  }
-  ok = ok && fsync(fd) == 0;
-  const std::string err = ok ? "" : Errno("cannot write", tmp);
-  close(fd);
-  if (ok && rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string e = Errno("cannot rename onto", path);
-    unlink(tmp.c_str());
-    return Status::Error(e);
-  }
-  if (!ok) {
-    unlink(tmp.c_str());
-    return Status::Error(err);
-  }
-  FsyncDir(path);
-  return Status::Ok();
-}
 
 Result<std::optional<Bytes>> ReadFileChecked(const std::string& path, bool secret) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);

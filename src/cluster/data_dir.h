@@ -55,8 +55,6 @@ class DataDir {
   std::string path_;
 };
 
-// Writes `data` to `path` atomically with `mode` (temp file, fsync, rename, dir fsync).
-Status WriteFileAtomic(const std::string& path, ByteSpan data, unsigned mode);
 // Reads a file that must be a regular file with no group/other permission bits when
 // `secret`; nullopt when it does not exist.
 Result<std::optional<Bytes>> ReadFileChecked(const std::string& path, bool secret);

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <vector>
 
+#include "base/file.h"
 #include "base/hex.h"
 
 namespace dlog::pq {
@@ -33,33 +34,6 @@ std::vector<std::string> Words(std::string_view s) {
 
 std::string Errno(const std::string& what, const std::string& path) {
   return what + " " + path + ": " + std::strerror(errno);
-}
-
-// Writes `text` to `path` atomically with `mode`, replacing any file there.
-Status WriteFileAtomically(const std::string& path, std::string_view text, mode_t mode) {
-  const std::string tmp = path + ".tmp." + std::to_string(getpid());
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
-  if (fd < 0) return Status::Error(Errno("cannot create", tmp));
-  bool ok = fchmod(fd, mode) == 0;  // umask may have narrowed it; never widened past mode
-  for (size_t off = 0; ok && off < text.size();) {
-    ssize_t n = write(fd, text.data() + off, text.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    ok = n > 0;
-    if (ok) off += size_t(n);
-  }
-  ok = ok && fsync(fd) == 0;
-  const std::string err = ok ? "" : Errno("cannot write", tmp);
-  close(fd);
-  if (ok && rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string e = Errno("cannot rename onto", path);
-    unlink(tmp.c_str());
-    return Status::Error(e);
-  }
-  if (!ok) {
-    unlink(tmp.c_str());
-    return Status::Error(err);
-  }
-  return Status::Ok();
 }
 
 Result<std::string> ReadSmallFile(const std::string& path, bool secret) {
@@ -163,13 +137,13 @@ Result<PublicKey> ParsePublicKey(std::string_view text) {
 Status WriteSecretKeyFile(const std::string& path, const KeyPair& key) {
   std::string text = std::string(kSecretKeyTag) + " " + AlgorithmStandardName(key.algorithm) + " " +
                      ToBase64(key.seed.span()) + "\n";
-  Status s = WriteFileAtomically(path, text, 0600);
+  Status s = WriteFileAtomic(path, AsBytes(text), 0600);
   SecureZero(text.data(), text.size());
   return s;
 }
 
 Status WritePublicKeyFile(const std::string& path, const PublicKey& key) {
-  return WriteFileAtomically(path, FormatPublicKey(key) + "\n", 0644);
+  return WriteFileAtomic(path, AsBytes(FormatPublicKey(key) + "\n"), 0644);
 }
 
 Result<KeyPair> ReadSecretKeyFile(const std::string& path) {
