@@ -8,12 +8,7 @@ std::optional<admin::Caller> NodeAdminBackend::Identify(const stack::IpAddress& 
   return server_.IdentifyCaller(remote);
 }
 
-nlohmann::json NodeAdminBackend::Status() {
-  // Never throws on a worker thread: a status that does not parse becomes an error field.
-  auto j = nlohmann::json::parse(ToJson(server_.GetStatus()), nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return {{"error", "the node's status is not valid JSON"}};
-  return j;
-}
+nlohmann::json NodeAdminBackend::Status() { return ToJson(server_.GetStatus()); }
 
 // Prometheus text exposition: per-member gauges and the core's counters.
 std::string NodeAdminBackend::Metrics() {
@@ -24,7 +19,7 @@ std::string NodeAdminBackend::Metrics() {
   o += "# TYPE dlog_peer_last_handshake_seconds gauge\n# TYPE dlog_peer_pq_active gauge\n";
   for (const MemberStatus& m : s.members) {
     if (m.self) continue;
-    const std::string l = "{member=" + JsonString(m.name) + "}";
+    const std::string l = "{member=\"" + m.name + "\"}";  // names are [A-Za-z0-9._-]
     o += "dlog_peer_rx_bytes" + l + " " + std::to_string(m.rx_bytes) + "\n";
     o += "dlog_peer_tx_bytes" + l + " " + std::to_string(m.tx_bytes) + "\n";
     o += "dlog_peer_last_handshake_seconds" + l + " " + std::to_string(m.last_handshake) + "\n";

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -46,9 +47,6 @@ struct NodeStatus {
   std::map<std::string, uint64_t> counters;  // the cluster core's drops and admissions
 };
 
-std::string ToJson(const NodeStatus& s);
-
-// `s` as a JSON string literal (quotes included; control characters escaped).
-std::string JsonString(const std::string& s);
+nlohmann::json ToJson(const NodeStatus& s);
 
 }  // namespace dlog::node
